@@ -53,8 +53,8 @@ class ConcurrentRequestsIT {
             assertThat(sim.stats().model("slow").completed()).isEqualTo(REQUESTS);
             assertThat(sim.stats().inFlight()).isZero();
             // Served one after another this would take 200 s; in parallel it takes a little over 100 ms plus
-            // connection set-up. The bound is loose for a busy 2-core machine.
-            assertThat(elapsedMs).isLessThan(15_000);
+            // connection set-up (2.6-6.9 s measured on a 2-core machine at load 7-10). The bound is loose for such a machine.
+            assertThat(elapsedMs).isLessThan(30_000);
             System.out.printf("2000 concurrent requests at 100 ms: %.0f ms, peak in flight %d%n", elapsedMs,
                     peakInFlight.get());
             client.close();
