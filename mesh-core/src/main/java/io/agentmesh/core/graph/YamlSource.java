@@ -83,8 +83,11 @@ final class YamlSource {
         return NODES.textNode(p.getText());
       }
       case VALUE_NUMBER_INT -> {
-        return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
-            ? NODES.numberNode(p.getBigIntegerValue()) : NODES.numberNode(p.getLongValue());
+        return switch (p.getNumberType()) {
+          case INT -> NODES.numberNode(p.getIntValue());
+          case LONG -> NODES.numberNode(p.getLongValue());
+          default -> NODES.numberNode(p.getBigIntegerValue());
+        };
       }
       case VALUE_NUMBER_FLOAT -> {
         return NODES.numberNode(p.getDoubleValue());
