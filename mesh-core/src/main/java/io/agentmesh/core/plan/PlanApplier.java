@@ -51,7 +51,7 @@ public final class PlanApplier {
     Map<String, ApplyResult.TopicOutcome> outcomes = new HashMap<>();
     List<String> raced = create(missing, outcomes);
     if (!raced.isEmpty()) {
-      existing.putAll(describe(raced));
+      existing.putAll(describeExisting(raced));
     }
     Map<String, Config> configs = configs(existing.keySet());
     Map<String, NewPartitions> grow = new LinkedHashMap<>();
@@ -130,6 +130,31 @@ public final class PlanApplier {
       }
     }
     return raced;
+  }
+
+  /**
+   * Describes topics the broker says exist but whose metadata may not have reached the broker's
+   * cache yet (created a moment ago, by this or another client): polls until all are visible.
+   */
+  private Map<String, TopicDescription> describeExisting(List<String> names) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      Map<String, TopicDescription> found = describe(names);
+      if (found.size() == names.size()) {
+        return found;
+      }
+      if (System.nanoTime() > deadline) {
+        List<String> absent = names.stream().filter(n -> !found.containsKey(n)).toList();
+        throw new MeshException("topics " + absent + " exist but their metadata did not become visible within "
+            + timeout, true);
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw failure("describe topics " + names, e);
+      }
+    }
   }
 
   private Map<String, TopicDescription> describe(List<String> names) {

@@ -86,7 +86,8 @@ class PlanApplierIT {
       String dlq = prefix + ".research-pipeline.dlq.planner";
       admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, dlq),
           List.of(new AlterConfigOp(new ConfigEntry("cleanup.policy", "compact"), AlterConfigOp.OpType.SET)))).all().get();
-      ApplyResult changed = applier.apply(plan(prefix, 4));
+      ApplyResult changed = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15))
+          .until(() -> applier.apply(plan(prefix, 4)), ApplyResult::hasConflicts);
       assertThat(changed.conflicts()).singleElement().satisfies(o -> {
         assertThat(o.topic()).isEqualTo(dlq);
         assertThat(o.detail()).contains("cleanup.policy is compact, plan wants delete");
