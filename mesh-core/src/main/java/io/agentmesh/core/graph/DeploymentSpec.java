@@ -1,0 +1,112 @@
+package io.agentmesh.core.graph;
+
+import io.agentmesh.core.wire.TopicNames;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * Where and how a graph runs (deploy.yaml), kept apart from the graph itself.
+ *
+ * @param topicPrefix first part of every topic name
+ * @param topics partitions and replication of topics not sized per node
+ * @param nodes per-node settings; a node not listed gets {@link NodeDeployment#DEFAULT}
+ * @param processes co-location groups: nodes that share one process
+ * @param endpoints existing servers to use; an absent one is started embedded
+ */
+public record DeploymentSpec(
+    String topicPrefix,
+    TopicDefaults topics,
+    Map<String, NodeDeployment> nodes,
+    List<ProcessGroup> processes,
+    Endpoints endpoints) {
+
+  public DeploymentSpec {
+    Objects.requireNonNull(topicPrefix, "topicPrefix");
+    Objects.requireNonNull(topics, "topics");
+    nodes = Map.copyOf(nodes);
+    processes = List.copyOf(processes);
+    Objects.requireNonNull(endpoints, "endpoints");
+  }
+
+  /** The spec used when none is given: default prefix, topics and node settings, everything embedded. */
+  public static DeploymentSpec defaults() {
+    return new DeploymentSpec(TopicNames.DEFAULT_PREFIX, TopicDefaults.DEFAULT, Map.of(), List.of(), Endpoints.EMBEDDED);
+  }
+
+  /** The settings of {@code node}, or the defaults when the spec does not list it. */
+  public NodeDeployment node(String node) {
+    return nodes.getOrDefault(node, NodeDeployment.DEFAULT);
+  }
+
+  /**
+   * Partitions and replication for topics.
+   *
+   * @param partitions partitions of topics with no per-node setting
+   * @param replicationFactor replication factor of every topic
+   */
+  public record TopicDefaults(int partitions, short replicationFactor) {
+    /** 3 partitions, replication 1 (one local broker). */
+    public static final TopicDefaults DEFAULT = new TopicDefaults(3, (short) 1);
+  }
+
+  /**
+   * Settings of one node.
+   *
+   * @param replicas number of replicas (consumers in the node's group)
+   * @param maxInFlight most inputs one replica processes at once
+   * @param partitions partitions of the node's inbound topics; empty for the topic default
+   * @param resources CPU and memory requests of one replica
+   */
+  public record NodeDeployment(int replicas, int maxInFlight, OptionalInt partitions, Resources resources) {
+    /** In-flight limit used when none is given. */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 256;
+    /** One replica, default in-flight limit, default partitions, no resource requests. */
+    public static final NodeDeployment DEFAULT =
+        new NodeDeployment(1, DEFAULT_MAX_IN_FLIGHT, OptionalInt.empty(), Resources.NONE);
+
+    public NodeDeployment {
+      Objects.requireNonNull(partitions, "partitions");
+      Objects.requireNonNull(resources, "resources");
+    }
+  }
+
+  /**
+   * Resource requests in Kubernetes quantity syntax.
+   *
+   * @param cpu e.g. {@code 500m} or {@code 2}
+   * @param memory e.g. {@code 512Mi}
+   */
+  public record Resources(Optional<String> cpu, Optional<String> memory) {
+    /** No requests. */
+    public static final Resources NONE = new Resources(Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * A set of nodes run in one process.
+   *
+   * @param name process name
+   * @param nodes node names
+   */
+  public record ProcessGroup(String name, List<String> nodes) {
+    public ProcessGroup {
+      Objects.requireNonNull(name, "name");
+      nodes = List.copyOf(nodes);
+    }
+  }
+
+  /**
+   * Servers to use; each absent one is started embedded on this machine.
+   *
+   * @param kafkaBootstrap Kafka bootstrap servers, {@code host:port[,host:port]}
+   * @param redisUri Redis URI, e.g. {@code redis://localhost:6379}
+   * @param registryUrl Schema Registry URL
+   */
+  public record Endpoints(Optional<String> kafkaBootstrap, Optional<URI> redisUri, Optional<URI> registryUrl) {
+    /** Everything embedded. */
+    public static final Endpoints EMBEDDED = new Endpoints(Optional.empty(), Optional.empty(), Optional.empty());
+  }
+}

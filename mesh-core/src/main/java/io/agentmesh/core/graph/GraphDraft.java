@@ -1,0 +1,18 @@
+package io.agentmesh.core.graph;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The parts of a graph before validation, as read from YAML or collected by the builder. */
+final class GraphDraft {
+  String name = "";
+  String version = "";
+  Optional<JsonNode> inputSchema = Optional.empty();
+  Guards guards = Guards.NONE;
+  final List<Model> models = new ArrayList<>();
+  final List<HttpTool> tools = new ArrayList<>();
+  final List<Node> nodes = new ArrayList<>();
+  final List<Edge> edges = new ArrayList<>();
+}

@@ -1,0 +1,325 @@
+package io.agentmesh.core.graph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+class GraphLoaderTest {
+
+  static final Path EXAMPLES = Path.of("..", "examples");
+
+  private static final String HEAD = """
+      name: g
+      models:
+        m: {baseUrl: "http://localhost:8000/v1", model: sim}
+      """;
+
+  static Graph parse(String yaml) {
+    return GraphLoader.parse(yaml, "graph.yaml", Path.of("."));
+  }
+
+  static List<ValidationError> errors(String yaml) {
+    try {
+      parse(yaml);
+    } catch (GraphValidationException e) {
+      return e.errors();
+    }
+    throw new AssertionError("expected the graph to be rejected");
+  }
+
+  @Test
+  void loadsBothExamplesWithTheirSpecs() {
+    Graph research = GraphLoader.load(EXAMPLES.resolve("research-pipeline/graph.yaml"));
+    DeploymentSpec researchSpec = GraphLoader.loadSpec(EXAMPLES.resolve("research-pipeline/deploy.yaml"), research);
+    assertThat(research.nodes().keySet()).containsExactly("planner", "researcher", "writer");
+    assertThat(research.entryNodes()).containsExactly("planner");
+    assertThat(researchSpec.node("researcher").replicas()).isEqualTo(3);
+    assertThat(researchSpec.processes()).singleElement()
+        .satisfies(p -> assertThat(p.nodes()).containsExactly("planner", "writer"));
+
+    Graph triage = GraphLoader.load(EXAMPLES.resolve("support-triage/graph.yaml"));
+    GraphLoader.loadSpec(EXAMPLES.resolve("support-triage/deploy.yaml"), triage);
+    assertThat(triage.node("triage")).isInstanceOf(RouterNode.class);
+    assertThat(triage.outgoing("triage")).hasSize(3);
+  }
+
+  @Test
+  void yamlAndBuilderGiveEqualGraphs() throws Exception {
+    Graph fromYaml = GraphLoader.load(EXAMPLES.resolve("research-pipeline/graph.yaml"));
+    ObjectMapper json = new ObjectMapper();
+    JsonNode inputSchema = json.readTree("""
+        {"type": "object", "required": ["question"],
+         "properties": {"question": {"type": "string", "minLength": 1}}}""");
+    JsonNode planSchema = json.readTree("""
+        {"type": "object", "required": ["subQuestions"],
+         "properties": {"subQuestions": {"type": "array", "items": {"type": "string"}, "minItems": 1}}}""");
+
+    Graph built = Graph.builder("research-pipeline")
+        .version("1")
+        .inputSchema(inputSchema)
+        .guards(new Guards(OptionalInt.of(10), OptionalLong.of(20000), Optional.of(Duration.ofMinutes(2))))
+        .model(Model.of("default", "http://localhost:8000/v1", "sim-large")
+            .withParams(OptionalDouble.of(0.2), OptionalInt.of(1024))
+            .withCalls(Duration.ofSeconds(30), 3)
+            .withFallback("small")
+            .withApiKeyEnv("OPENAI_API_KEY"))
+        .model(Model.of("small", "http://localhost:8000/v1", "sim-small").withCalls(Duration.ofSeconds(30), 3))
+        .node(LlmNode.builder("planner", "default")
+            .role("Breaks a research question into three focused sub-questions.")
+            .system("You are a research planner. Answer only with JSON.")
+            .prompt("Question: {{input.question}}")
+            .output(OutputSpec.json(planSchema))
+            .build())
+        .node(LlmNode.builder("researcher", "default")
+            .role("Answers each sub-question with short factual notes.")
+            .system("You are a careful researcher. Write concise notes with sources.")
+            .prompt("Answer these sub-questions:\n{{input}}")
+            .build())
+        .node(LlmNode.builder("writer", "default")
+            .role("Writes the final report from the notes.")
+            .system("You are a technical writer. Write a short, clear report.")
+            .prompt("Notes:\n{{input}}")
+            .build())
+        .edge(Edge.START, "planner")
+        .edge("planner", "researcher")
+        .edge("researcher", "writer")
+        .edge("writer", Edge.END)
+        .build();
+
+    assertThat(built).isEqualTo(fromYaml);
+    assertThat(built.hashCode()).isEqualTo(fromYaml.hashCode());
+  }
+
+  @Test
+  void unknownModelIsReportedWithLineColumnAndNode() {
+    List<ValidationError> errors = errors(HEAD + """
+        nodes:
+          writer:
+            type: llm
+            model: gpt-9
+        edges:
+          - {from: START, to: writer}
+          - {from: writer, to: END}
+        """);
+    assertThat(errors).singleElement().satisfies(e -> {
+      assertThat(e.file()).isEqualTo("graph.yaml");
+      assertThat(e.line()).isEqualTo(7);
+      assertThat(e.column()).isEqualTo(5);
+      assertThat(e.node()).contains("writer");
+      assertThat(e.message()).contains("unknown model 'gpt-9'").contains("known: m");
+      assertThat(e.toString()).startsWith("graph.yaml:7:5: node 'writer': unknown model 'gpt-9'");
+    });
+  }
+
+  @Test
+  void unknownNodeAndToolAreReported() {
+    List<ValidationError> errors = errors(HEAD + """
+        nodes:
+          a: {type: llm, model: m, tools: [search]}
+          b: {type: tool, tool: fetch}
+        edges:
+          - {from: START, to: a}
+          - {from: a, to: [b, c]}
+          - {from: b, to: END}
+        """);
+    assertThat(errors).extracting(ValidationError::message).anySatisfy(m -> assertThat(m).contains("unknown tool 'search'"))
+        .anySatisfy(m -> assertThat(m).contains("unknown tool 'fetch'"))
+        .anySatisfy(m -> assertThat(m).contains("edge to unknown node 'c'"));
+    assertThat(errors).filteredOn(e -> e.message().contains("'c'")).singleElement()
+        .satisfies(e -> assertThat(e.line()).isEqualTo(9));
+  }
+
+  @Test
+  void duplicateNodeNamesAreReportedAtTheSecondKey() {
+    List<ValidationError> errors = errors(HEAD + """
+        nodes:
+          a: {type: llm, model: m}
+          a: {type: llm, model: m}
+        edges:
+          - {from: START, to: a}
+          - {from: a, to: END}
+        """);
+    assertThat(errors).singleElement().satisfies(e -> {
+      assertThat(e.message()).contains("duplicate key 'a' in nodes");
+      assertThat(e.line()).isEqualTo(6);
+    });
+  }
+
+  @Test
+  void duplicateNamesFromTheBuilderAreReported() {
+    assertThatThrownBy(() -> Graph.builder("g")
+        .model(Model.of("m", "http://h/v1", "x"))
+        .node(LlmNode.builder("a", "m").build())
+        .node(LlmNode.builder("a", "m").build())
+        .edge(Edge.START, "a").edge("a", Edge.END)
+        .build())
+        .isInstanceOf(GraphValidationException.class)
+        .hasMessageContaining("duplicate node name 'a'");
+  }
+
+  @Test
+  void unreachableNodeAndNodeThatCannotReachEndAreReported() {
+    List<ValidationError> errors = errors(HEAD + """
+        nodes:
+          a: {type: llm, model: m}
+          island: {type: llm, model: m}
+          sink: {type: llm, model: m}
+        edges:
+          - {from: START, to: a}
+          - {from: a, to: [END, sink]}
+          - {from: island, to: END}
+        """);
+    assertThat(errors).extracting(e -> e.node().orElse("") + ": " + e.message()).containsExactlyInAnyOrder(
+        "island: unreachable: no path from START leads to it",
+        "sink: cannot reach END: no path from it leads to END");
+  }
+
+  @Test
+  void cycleWithoutBoundIsReportedAndABoundFixesIt() {
+    String loop = HEAD + """
+        nodes:
+          writer: {type: llm, model: m}
+          reviewer: {type: llm, model: m, output: {format: json, schema: {type: object, properties: {approved: {type: boolean}}}}}
+        edges:
+          - {from: START, to: writer}
+          - {from: writer, to: reviewer}
+          - {from: reviewer, to: END, when: "output.approved"}
+          - {from: reviewer, to: writer, default: true%s}
+        """;
+    assertThat(errors(loop.formatted(""))).singleElement().satisfies(e -> {
+      assertThat(e.message()).contains("cycle [").contains("has no bound");
+      assertThat(e.node()).contains("writer");
+    });
+    assertThat(parse(loop.formatted(", maxIterations: 3")).nodes()).hasSize(2);
+    assertThat(parse(loop.formatted("").replace("name: g\n", "name: g\nguards: {maxHops: 12}\n")).nodes()).hasSize(2);
+  }
+
+  @Test
+  void celThatDoesNotCompileOrNamesUnknownVariablesOrFieldsIsReported() {
+    List<ValidationError> errors = errors(HEAD + """
+        nodes:
+          r: {type: llm, model: m, output: {format: json, schema: {type: object, properties: {category: {type: string}}}}}
+          a: {type: llm, model: m}
+          b: {type: llm, model: m}
+          c: {type: llm, model: m}
+          d: {type: llm, model: m}
+        edges:
+          - {from: START, to: r}
+          - {from: r, to: a, when: "output.category == "}
+          - {from: r, to: b, when: "input.category == 'x'"}
+          - {from: r, to: c, when: "output.categroy == 'x'"}
+          - {from: r, to: d, when: "run.hopz > 3"}
+          - {from: r, to: END, default: true}
+          - {from: a, to: END}
+          - {from: b, to: END}
+          - {from: c, to: END}
+          - {from: d, to: END, when: "output.x == 1"}
+        """);
+    assertThat(errors).extracting(ValidationError::message)
+        .anySatisfy(m -> assertThat(m).contains("'output.category == ' does not compile"))
+        .anySatisfy(m -> assertThat(m).contains("undeclared reference to 'input'"))
+        .anySatisfy(m -> assertThat(m).contains("unknown field 'categroy' of output").contains("[category]"))
+        .anySatisfy(m -> assertThat(m).contains("run has no field 'hopz'"))
+        .anySatisfy(m -> assertThat(m).contains("node 'd' outputs text"));
+    assertThat(errors).hasSize(5).allSatisfy(e -> assertThat(e.line()).isGreaterThan(0));
+  }
+
+  @Test
+  void unknownYamlFieldsAreErrorsNamingTheKnownOnes() {
+    List<ValidationError> errors = errors(HEAD + """
+        nodes:
+          a: {type: llm, model: m, temprature: 0.3}
+        edges:
+          - {from: START, to: a, wen: "true"}
+          - {from: a, to: END}
+        """);
+    assertThat(errors).extracting(ValidationError::message)
+        .anySatisfy(m -> assertThat(m).contains("unknown field 'temprature' in nodes.a").contains("model"))
+        .anySatisfy(m -> assertThat(m).contains("unknown field 'wen'"));
+  }
+
+  @Test
+  void collectsEveryProblemInOneException() {
+    assertThatThrownBy(() -> parse(HEAD + """
+        nodes:
+          a: {type: llm, model: nope}
+          b: {type: sorcery}
+        edges:
+          - {from: START, to: a}
+          - {from: a, to: END, when: "output =="}
+        """))
+        .isInstanceOf(GraphValidationException.class)
+        .hasMessageStartingWith("3 problems:")
+        .hasMessageContaining("unknown model 'nope'")
+        .hasMessageContaining("unknown node type 'sorcery'")
+        .hasMessageContaining("does not compile");
+  }
+
+  @Test
+  void invalidYamlSyntaxIsReportedWithPosition() {
+    List<ValidationError> errors = errors("name: g\nnodes: [a\n");
+    assertThat(errors).singleElement().satisfies(e -> {
+      assertThat(e.message()).startsWith("invalid YAML");
+      assertThat(e.line()).isGreaterThan(0);
+    });
+  }
+
+  @Test
+  void specNamingAnUnknownNodeIsReported() {
+    Graph graph = GraphLoader.load(EXAMPLES.resolve("research-pipeline/graph.yaml"));
+    assertThatThrownBy(() -> GraphLoader.parseSpec("""
+        nodes:
+          planner: {replicas: 2}
+          plannr: {replicas: 2}
+        processes:
+          - {name: p, nodes: [writer, ghost]}
+        """, "deploy.yaml", graph))
+        .isInstanceOf(GraphValidationException.class)
+        .satisfies(e -> assertThat(((GraphValidationException) e).errors()).extracting(ValidationError::toString)
+            .anySatisfy(s -> assertThat(s).startsWith("deploy.yaml:3:3: node 'plannr': unknown node 'plannr'"))
+            .anySatisfy(s -> assertThat(s).contains("names unknown node 'ghost'")));
+  }
+
+  @Test
+  void illegalNodeNameForKafkaIsReportedNamingTheNode() {
+    List<ValidationError> errors = errors(HEAD + """
+        nodes:
+          "bad.name": {type: llm, model: m}
+        edges:
+          - {from: START, to: bad.name}
+          - {from: bad.name, to: END}
+        """);
+    assertThat(errors).anySatisfy(e -> {
+      assertThat(e.node()).contains("bad.name");
+      assertThat(e.message()).contains("may only contain letters, digits");
+    });
+  }
+
+  @Test
+  void promptFilesAreReadRelativeToTheGraph(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("sys.md"), "You are {{state.persona}}.");
+    java.nio.file.Files.writeString(dir.resolve("graph.yaml"), HEAD + """
+        nodes:
+          a: {type: llm, model: m, systemFile: sys.md}
+        edges:
+          - {from: START, to: a}
+          - {from: a, to: END}
+        """);
+    LlmNode a = (LlmNode) GraphLoader.load(dir.resolve("graph.yaml")).node("a");
+    assertThat(a.system()).get().satisfies(p -> {
+      assertThat(p.file()).contains(Path.of("sys.md"));
+      assertThat(p.render("", Map.of("persona", "a pirate"), "r")).isEqualTo("You are a pirate.");
+    });
+  }
+}
