@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaException;
 import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.SpecVersionDetector;
 import com.networknt.schema.ValidationMessage;
@@ -22,9 +23,11 @@ final class JsonOutputValidator {
     private static final int MAX_CACHED = 512;
     private static final int MAX_VIOLATIONS = 10;
 
+    private static final Map<SpecVersion.VersionFlag, JsonSchema> META_SCHEMAS = new ConcurrentHashMap<>();
+
     private final Map<JsonNode, JsonSchema> compiled = new ConcurrentHashMap<>();
 
-    /** Compiles the schema now, so a broken schema fails before any model call. */
+    /** Checks the schema against its dialect's meta-schema and compiles it, so a broken schema fails before any call. */
     JsonSchema schema(JsonNode schemaNode) {
         JsonSchema schema = compiled.get(schemaNode);
         if (schema != null) {
@@ -33,8 +36,16 @@ final class JsonOutputValidator {
         try {
             SpecVersion.VersionFlag dialect = SpecVersionDetector.detectOptionalVersion(schemaNode, false)
                     .orElse(SpecVersion.VersionFlag.V202012);
-            schema = JsonSchemaFactory.getInstance(dialect).getSchema(schemaNode);
-        } catch (JsonSchemaException | IllegalArgumentException e) {
+            JsonSchemaFactory factory = JsonSchemaFactory.getInstance(dialect);
+            Set<ValidationMessage> problems = META_SCHEMAS
+                    .computeIfAbsent(dialect, d -> factory.getSchema(SchemaLocation.of(d.getId())))
+                    .validate(schemaNode);
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException("invalid JSON Schema in response format: "
+                        + problems.stream().limit(MAX_VIOLATIONS).map(ValidationMessage::getMessage).toList());
+            }
+            schema = factory.getSchema(schemaNode);
+        } catch (JsonSchemaException e) {
             throw new IllegalArgumentException("invalid JSON Schema in response format: " + e.getMessage(), e);
         }
         if (compiled.size() >= MAX_CACHED) {
