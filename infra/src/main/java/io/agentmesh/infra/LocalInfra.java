@@ -2,6 +2,7 @@ package io.agentmesh.infra;
 
 import io.agentmesh.infra.kafka.EmbeddedKafka;
 import io.agentmesh.infra.model.ModelSimulator;
+import io.agentmesh.infra.registry.SchemaRegistryServer;
 import io.agentmesh.infra.redis.EmbeddedRedis;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -33,6 +34,7 @@ public final class LocalInfra implements AutoCloseable {
   private EmbeddedKafka kafka;
   private EmbeddedRedis redis;
   private ModelSimulator simulator;
+  private SchemaRegistryServer registry;
 
   private LocalInfra(Settings settings) {
     this.settings = settings;
@@ -47,6 +49,7 @@ public final class LocalInfra implements AutoCloseable {
   public LocalInfra startAll() {
     kafka();
     redis();
+    registry();
     simulator();
     return this;
   }
@@ -74,6 +77,20 @@ public final class LocalInfra implements AutoCloseable {
           .start());
     }
     return redis;
+  }
+
+  /** The Schema Registry (schemas in the broker's {@code _schemas} topic), started on first call with the broker. */
+  public synchronized SchemaRegistryServer registry() {
+    if (registry == null) {
+      String bootstrap = kafka().bootstrapServers();
+      registry = track(SchemaRegistryServer.builder()
+          .kafkaBootstrap(bootstrap)
+          .host(settings.host())
+          .port(pick(settings.registryPort(), REGISTRY_PORT))
+          .build()
+          .start());
+    }
+    return registry;
   }
 
   /** The model-server simulator, started on first call (with the settings' script, if any). */
@@ -116,6 +133,7 @@ public final class LocalInfra implements AutoCloseable {
     kafka = null;
     redis = null;
     simulator = null;
+    registry = null;
   }
 
   /**

@@ -61,6 +61,11 @@ public final class SharedInfra implements AutoCloseable {
     return local.redis().uri();
   }
 
+  /** URL of the shared Schema Registry (on the embedded broker), started on first call. */
+  public String registryUrl() {
+    return local.registry().url();
+  }
+
   /** The shared model-server simulator; tests add their own models with unique names. */
   public ModelSimulator simulator() {
     return local.simulator();

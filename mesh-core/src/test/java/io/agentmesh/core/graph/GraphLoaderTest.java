@@ -65,6 +65,7 @@ class GraphLoaderTest {
         {"type": "object", "required": ["subQuestions"],
          "properties": {"subQuestions": {"type": "array", "items": {"type": "string"}, "minItems": 1}}}""");
 
+    Path example = Path.of("..", "examples", "research-pipeline");
     Graph built = Graph.builder("research-pipeline")
         .version("1")
         .inputSchema(inputSchema)
@@ -72,23 +73,22 @@ class GraphLoaderTest {
         .model(Model.of("default", "http://localhost:8000/v1", "sim-large")
             .withParams(OptionalDouble.of(0.2), OptionalInt.of(1024))
             .withCalls(Duration.ofSeconds(30), 3)
-            .withFallback("small")
-            .withApiKeyEnv("OPENAI_API_KEY"))
+            .withFallback("small"))
         .model(Model.of("small", "http://localhost:8000/v1", "sim-small").withCalls(Duration.ofSeconds(30), 3))
         .node(LlmNode.builder("planner", "default")
             .role("Breaks a research question into three focused sub-questions.")
-            .system("You are a research planner. Answer only with JSON.")
+            .system(promptFile(example, "prompts/planner.md"))
             .prompt("Question: {{input.question}}")
             .output(OutputSpec.json(planSchema))
             .build())
         .node(LlmNode.builder("researcher", "default")
             .role("Answers each sub-question with short factual notes.")
-            .system("You are a careful researcher. Write concise notes with sources.")
+            .system(promptFile(example, "prompts/researcher.md"))
             .prompt("Answer these sub-questions:\n{{input}}")
             .build())
         .node(LlmNode.builder("writer", "default")
             .role("Writes the final report from the notes.")
-            .system("You are a technical writer. Write a short, clear report.")
+            .system(promptFile(example, "prompts/writer.md"))
             .prompt("Notes:\n{{input}}")
             .build())
         .edge(Edge.START, "planner")
@@ -321,5 +321,10 @@ class GraphLoaderTest {
       assertThat(p.file()).contains(Path.of("sys.md"));
       assertThat(p.render("", Map.of("persona", "a pirate"), "r")).isEqualTo("You are a pirate.");
     });
+  }
+
+  /** A prompt read from a file of the example, as the loader reads a {@code systemFile}. */
+  private static Prompt promptFile(Path exampleDir, String relative) throws java.io.IOException {
+    return new Prompt(java.nio.file.Files.readString(exampleDir.resolve(relative)), Optional.of(Path.of(relative)));
   }
 }

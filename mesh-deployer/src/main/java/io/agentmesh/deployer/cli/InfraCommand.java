@@ -48,10 +48,13 @@ final class InfraCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     try (LocalInfra infra = LocalInfra.create(settings)) {
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        EndpointOptions.forget();
         infra.close();
         stopped.countDown();
       }, "mesh-infra-shutdown"));
       infra.startAll();
+      EndpointOptions.record(infra.kafka().bootstrapServers(), infra.redis().uri(), infra.registry().url(),
+          infra.simulator().baseUrl());
       for (String line : InfraLines.of(infra)) {
         out.println(line);
       }

@@ -12,6 +12,7 @@ final class InfraLines {
     return List.of(
         "kafka localhost:" + infra.kafka().port(),
         "redis redis://localhost:" + infra.redis().port(),
+        "registry http://localhost:" + infra.registry().port(),
         "model http://localhost:" + infra.simulator().port() + "/v1");
   }
 }

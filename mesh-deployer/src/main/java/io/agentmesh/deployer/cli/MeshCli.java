@@ -8,7 +8,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = MeshCli.Version.class,
     description = "AgentMesh: multi-agent LLM applications as distributed systems on Apache Kafka.",
-    subcommands = {InfraCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+        InfraCommand.class, RunCommand.class, AgentCommand.class, PlanCommand.class, SubmitCommand.class,
+        StatusCommand.class, CommandLine.HelpCommand.class})
 public final class MeshCli {
 
   /** Runs the command line and exits with its code. */

@@ -86,12 +86,12 @@ public final class AvroDeserializer implements Deserializer<Object> {
       return fixedReader;
     }
     if (specific) {
-      Class<?> type = specificData().getClass(writer);
+      Class<?> type = classLoaderData().getClass(writer);
       if (type == null) {
         throw new SerdeException("No generated class " + writer.getFullName() + " on the classpath for topic '"
             + topic + "' (specific.avro.reader=true)");
       }
-      return specificData().getSchema(type);
+      return classLoaderData().getSchema(type);
     }
     if (useLatest) {
       return client.latest(WireFormat.subject(topic, isKey)).schema();
@@ -100,11 +100,20 @@ public final class AvroDeserializer implements Deserializer<Object> {
   }
 
   private DatumReader<Object> datumReader(Schema writer, Schema reader) {
-    return specific ? new SpecificDatumReader<>(writer, reader, specificData())
+    return specific ? new SpecificDatumReader<>(writer, reader, specificData(reader))
         : new GenericDatumReader<>(writer, reader, GenericData.get());
   }
 
-  private static SpecificData specificData() {
+  /**
+   * The generated class's own model when there is one: it carries the logical-type conversions
+   * (timestamp-millis as Instant, decimals); a bare SpecificData would hand back raw longs.
+   */
+  private static SpecificData specificData(Schema reader) {
+    SpecificData model = SpecificData.getForSchema(reader);
+    return model != SpecificData.get() ? model : classLoaderData();
+  }
+
+  private static SpecificData classLoaderData() {
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
     return loader == null ? SpecificData.get() : new SpecificData(loader);
   }

@@ -1,0 +1,465 @@
+package io.agentmesh.agents.runtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.agents.model.FatalModelException;
+import io.agentmesh.agents.model.ModelException;
+import io.agentmesh.agents.model.RetriesExhaustedException;
+import io.agentmesh.core.graph.Edge;
+import io.agentmesh.core.graph.Graph;
+import io.agentmesh.core.graph.RunInfo;
+import io.agentmesh.core.state.Checkpoint;
+import io.agentmesh.core.state.ClaimCheck;
+import io.agentmesh.core.state.MeshRedis;
+import io.agentmesh.core.state.RunRecord;
+import io.agentmesh.core.wire.IngressJson;
+import io.agentmesh.core.wire.TaskInput;
+import io.agentmesh.core.wire.TopicNames;
+import io.agentmesh.schemas.avro.Budget;
+import io.agentmesh.schemas.avro.ErrorCode;
+import io.agentmesh.schemas.avro.Hop;
+import io.agentmesh.schemas.avro.RunError;
+import io.agentmesh.schemas.avro.RunEvent;
+import io.agentmesh.schemas.avro.RunEventType;
+import io.agentmesh.schemas.avro.RunResult;
+import io.agentmesh.schemas.avro.RunStatus;
+import io.agentmesh.schemas.avro.Task;
+import io.agentmesh.schemas.avro.TraceContext;
+import io.agentmesh.schemas.serde.WireCodec;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * The mesh's handling of one record at one node: decode (Avro or ingress JSON), check the run's
+ * guards, answer from the checkpoint or run the node and checkpoint its output, route, and return
+ * the hops, events and result to publish. Runs on a virtual thread; blocks on Redis and models.
+ *
+ * <p>Effects once: the node's output for (run, node, input id) is saved in Redis before anything
+ * is published, and a redelivered input whose checkpoint exists re-emits it without a new call.
+ * Input ids of outgoing hops are derived from the incoming one, so a re-emit is the same message.
+ */
+final class HopHandler implements RecordHandler {
+
+  static final String HEADER_TRACEPARENT = "traceparent";
+  static final String HEADER_ATTEMPT = "mesh-attempt";
+  static final String HEADER_FROM_NODE = "mesh-from-node";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long REDIS_TIMEOUT_SECONDS = 30;
+
+  private final Graph graph;
+  private final String node;
+  private final TopicNames topics;
+  private final WireCodec codec;
+  private final MeshRedis redis;
+  private final NodeExecutor executor;
+  private final RuntimeMetrics metrics;
+  private final Clock clock;
+  private final boolean announcesRuns;
+
+  HopHandler(Graph graph, String node, TopicNames topics, WireCodec codec, MeshRedis redis, NodeExecutor executor,
+             RuntimeMetrics metrics, Clock clock) {
+    this.graph = graph;
+    this.node = node;
+    this.topics = topics;
+    this.codec = codec;
+    this.redis = redis;
+    this.executor = executor;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.announcesRuns = graph.entryNodes().getFirst().equals(node);
+  }
+
+  @Override
+  public Outcome handle(ConsumerRecord<byte[], byte[]> record) {
+    Hop hop;
+    try {
+      hop = record.topic().equals(topics.ingress()) ? fromIngress(record) : codec.decode(record.topic(), record.value(), Hop.class);
+    } catch (RuntimeException poison) {
+      return poison(record, poison);
+    }
+    List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+    if (record.topic().equals(topics.ingress())) {
+      await(redis.runRecords().create(hop.getRunId(), graph.name(), graph.version()));
+      if (announcesRuns) {
+        out.add(event(hop, RunEventType.RUN_STARTED, null, 0, 0, 0));
+      }
+    }
+    try {
+      return process(record, hop, out);
+    } catch (RunFailure failure) {
+      return failed(record, hop, failure, out);
+    }
+  }
+
+  private Outcome process(ConsumerRecord<byte[], byte[]> record, Hop hop, List<ProducerRecord<byte[], byte[]>> out) throws RunFailure {
+    String runId = hop.getRunId();
+    checkGuards(hop);
+    long began = System.nanoTime();
+    Optional<Checkpoint> checkpoint = await(redis.checkpoints().find(runId, node, hop.getInputId()));
+    Map<String, Object> state = await(redis.runState().get(runId)).value();
+    NodeOutput output;
+    if (checkpoint.isPresent()) {
+      metrics.checkpointHit(node);
+      output = fromCheckpoint(checkpoint.get());
+    } else {
+      output = run(hop, payloadOf(hop), state);
+      await(redis.checkpoints().save(toCheckpoint(hop, output)));
+      if (!output.stateUpdates().isEmpty()) {
+        state = await(redis.runState().update(runId, current -> merged(current, output.stateUpdates()), 20)).value();
+      }
+      long total = output.tokensIn() + output.tokensOut() == 0 ? 0
+          : await(redis.runRecords().addTokens(runId, output.tokensIn() + output.tokensOut()));
+      metrics.tokens(node, output.tokensIn(), output.tokensOut());
+      if (graph.guards().tokenBudget().isPresent() && total > graph.guards().tokenBudget().getAsLong()) {
+        throw RunFailure.of(ErrorCode.BUDGET_EXCEEDED, "run used " + total + " tokens, over the budget of "
+            + graph.guards().tokenBudget().getAsLong() + " (at node '" + node + "')");
+      }
+    }
+    List<String> targets;
+    try {
+      targets = graph.route(node, output.decision(), state, new RunInfo(runId, hop.getHopCount(), hop.getAttempt()));
+    } catch (RuntimeException e) {
+      throw RunFailure.of(ErrorCode.NO_ROUTE, "node '" + node + "': a route condition failed: " + e.getMessage());
+    }
+    if (targets.isEmpty()) {
+      throw RunFailure.of(ErrorCode.NO_ROUTE, "node '" + node + "': no edge matched its output and it has no default edge");
+    }
+    long serviceMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+    out.add(event(hop, RunEventType.NODE_COMPLETED, null, serviceMs, output.tokensIn(), output.tokensOut()));
+    boolean ends = false;
+    for (String target : targets) {
+      if (target.equals(Edge.END)) {
+        ends = true;
+      } else {
+        out.add(forward(hop, target, output));
+      }
+    }
+    Runnable afterCommit = () -> redis.runRecords().nodeFinished(runId, node, serviceMs, output.modelMillis(),
+        output.tokensIn(), output.tokensOut());
+    if (ends) {
+      RunRecord run = await(redis.runRecords().get(runId)).orElse(null);
+      out.add(result(hop, RunStatus.SUCCEEDED, output.payload(), output.contentType(), null, run));
+      out.add(event(hop, RunEventType.RUN_SUCCEEDED, null, serviceMs, 0, 0));
+      Runnable nodeFinished = afterCommit;
+      afterCommit = () -> {
+        nodeFinished.run();
+        redis.runRecords().succeed(runId, topics.results()).thenAccept(won -> {
+          if (won) {
+            metrics.runFinished("SUCCEEDED");
+          }
+        });
+      };
+    }
+    return new Outcome(out, afterCommit);
+  }
+
+  private NodeOutput run(Hop hop, byte[] payload, Map<String, Object> state) throws RunFailure {
+    NodeCall call = new NodeCall(hop.getRunId(), graph.name(), node, payload, hop.getContentType(), state,
+        hop.getAttempt(), Optional.ofNullable(hop.getDeadline()),
+        () -> await(redis.runRecords().isCancelRequested(hop.getRunId())));
+    try {
+      return executor.execute(call);
+    } catch (RetriesExhaustedException e) {
+      throw RunFailure.deadLetter(ErrorCode.RETRIES_EXHAUSTED, "node '" + node + "': " + e.getMessage(), e);
+    } catch (FatalModelException e) {
+      throw RunFailure.deadLetter(ErrorCode.MODEL_ERROR, "node '" + node + "': " + e.getMessage(), e);
+    } catch (ModelException e) {
+      throw RunFailure.deadLetter(ErrorCode.RETRIES_EXHAUSTED, "node '" + node + "': " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw RunFailure.deadLetter(ErrorCode.INTERNAL, "node '" + node + "' was interrupted", e);
+    } catch (Exception e) {
+      ErrorCode code = executor instanceof ToolExecutor ? ErrorCode.TOOL_ERROR : ErrorCode.INTERNAL;
+      throw RunFailure.deadLetter(code, "node '" + node + "' failed: " + e, e);
+    }
+  }
+
+  private void checkGuards(Hop hop) throws RunFailure {
+    if (await(redis.runRecords().isCancelRequested(hop.getRunId()))) {
+      throw RunFailure.of(ErrorCode.CANCELLED, "run " + hop.getRunId() + " was cancelled");
+    }
+    int maxHops = graph.guards().effectiveMaxHops();
+    if (hop.getHopCount() >= maxHops) {
+      throw RunFailure.of(ErrorCode.MAX_HOPS, "run reached " + hop.getHopCount() + " hops at node '" + node
+          + "', the graph's maxHops is " + maxHops);
+    }
+    if (hop.getDeadline() != null && clock.instant().isAfter(hop.getDeadline())) {
+      throw RunFailure.of(ErrorCode.DEADLINE_EXCEEDED, "run passed its deadline " + hop.getDeadline() + " before node '" + node + "'");
+    }
+  }
+
+  private Hop fromIngress(ConsumerRecord<byte[], byte[]> record) {
+    byte[] input;
+    String contentType;
+    String runId;
+    Instant deadline;
+    if (WireCodec.looksLikeAvro(record.value())) {
+      Task task = codec.decode(record.topic(), record.value(), Task.class);
+      input = bytes(task.getInput());
+      contentType = task.getContentType();
+      runId = task.getRunId();
+      deadline = task.getDeadline();
+    } else {
+      TaskInput task = IngressJson.parse(record.value());
+      input = task.inputBytes();
+      contentType = TaskInput.CONTENT_TYPE;
+      runId = task.runId().orElse(null);
+      deadline = task.deadline().orElse(null);
+    }
+    if (runId == null || runId.isBlank()) {
+      // the record's key is the run id by convention; else one derived from the record's place, so
+      // a redelivery of the same task is the same run
+      runId = record.key() != null && record.key().length > 0 ? new String(record.key(), StandardCharsets.UTF_8)
+          : UUID.nameUUIDFromBytes((record.topic() + "/" + record.partition() + "/" + record.offset()).getBytes(StandardCharsets.UTF_8)).toString();
+    }
+    Instant created = Instant.ofEpochMilli(record.timestamp());
+    if (deadline == null && graph.guards().deadline().isPresent()) {
+      deadline = created.plus(graph.guards().deadline().get());
+    }
+    return Hop.newBuilder()
+        .setRunId(runId)
+        .setGraph(graph.name())
+        .setGraphVersion(graph.version())
+        .setFromNode(Edge.START)
+        .setToNode(node)
+        .setEdgeId(Edge.id(Edge.START, node))
+        .setHopCount(0)
+        .setAttempt(1)
+        .setCreatedAt(created)
+        .setEnqueuedAt(created)
+        .setDeadline(deadline)
+        .setTrace(new TraceContext(traceparentOf(record).orElseGet(HopHandler::newTraceparent), null))
+        .setPayload(ByteBuffer.wrap(input))
+        .setContentType(contentType)
+        .setClaimCheck(null)
+        .setBudget(graph.guards().tokenBudget().isPresent() ? new Budget(graph.guards().tokenBudget().getAsLong(), null) : null)
+        .setFanOut(null)
+        .setInputId(runId + ":" + Edge.START)
+        .build();
+  }
+
+  private byte[] payloadOf(Hop hop) {
+    if (hop.getClaimCheck() == null) {
+      return bytes(hop.getPayload());
+    }
+    io.agentmesh.schemas.avro.ClaimCheck ref = hop.getClaimCheck();
+    return await(redis.claimCheck().get(new ClaimCheck.Reference(ref.getRedisKey(), ref.getSizeBytes(), ref.getSha256())));
+  }
+
+  private ProducerRecord<byte[], byte[]> forward(Hop in, String target, NodeOutput output) {
+    String topic = topics.edge(node, target);
+    Hop.Builder hop = Hop.newBuilder(in)
+        .setFromNode(node)
+        .setToNode(target)
+        .setEdgeId(Edge.id(node, target))
+        .setHopCount(in.getHopCount() + 1)
+        .setAttempt(1)
+        .setEnqueuedAt(clock.instant())
+        .setTrace(new TraceContext(childTraceparent(in.getTrace()), in.getTrace() == null ? null : in.getTrace().getTracestate()))
+        .setContentType(output.contentType())
+        .setInputId(childInputId(in.getInputId(), target));
+    if (redis.claimCheck().shouldOffload(output.payload().length)) {
+      ClaimCheck.Reference ref = await(redis.claimCheck().put(in.getRunId(), output.payload()));
+      hop.setPayload(ByteBuffer.allocate(0)).setClaimCheck(io.agentmesh.schemas.avro.ClaimCheck.newBuilder()
+          .setRedisKey(ref.key()).setSizeBytes(ref.size()).setSha256(ref.sha256()).build());
+    } else {
+      hop.setPayload(ByteBuffer.wrap(output.payload())).setClaimCheck(null);
+    }
+    Hop built = hop.build();
+    return record(topic, built.getRunId(), codec.encode(topic, built), built);
+  }
+
+  private String childInputId(String inputId, String target) {
+    return sha256Hex(inputId + "|" + node + "|" + target).substring(0, 32);
+  }
+
+  private ProducerRecord<byte[], byte[]> event(Hop hop, RunEventType type, byte[] detail, long serviceMs, long tokensIn, long tokensOut) {
+    RunEvent event = RunEvent.newBuilder()
+        .setRunId(hop.getRunId())
+        .setGraph(graph.name())
+        .setType(type)
+        .setNode(type == RunEventType.RUN_STARTED ? null : node)
+        .setTimestamp(clock.instant())
+        .setAttempt(hop.getAttempt())
+        .setDetail(detail == null ? null : ByteBuffer.wrap(detail))
+        .setDetailContentType(detail == null ? null : "text/plain; charset=utf-8")
+        .setServiceMs(serviceMs)
+        .setModelMs(null)
+        .setTokensIn(tokensIn)
+        .setTokensOut(tokensOut)
+        .build();
+    return record(topics.events(), hop.getRunId(), codec.encode(topics.events(), event), hop);
+  }
+
+  private ProducerRecord<byte[], byte[]> result(Hop hop, RunStatus status, byte[] output, String contentType, RunError error, RunRecord run) {
+    RunResult result = RunResult.newBuilder()
+        .setRunId(hop.getRunId())
+        .setGraph(graph.name())
+        .setGraphVersion(graph.version())
+        .setStatus(status)
+        .setOutput(output == null ? null : ByteBuffer.wrap(output))
+        .setContentType(output == null ? null : contentType)
+        .setError(error)
+        .setStartedAt(hop.getCreatedAt())
+        .setFinishedAt(clock.instant())
+        .setHops(hop.getHopCount() + 1)
+        .setTokensIn(run == null ? 0 : run.tokensIn())
+        .setTokensOut(run == null ? 0 : run.tokensOut())
+        .build();
+    return record(topics.results(), hop.getRunId(), codec.encode(topics.results(), result), hop);
+  }
+
+  private Outcome failed(ConsumerRecord<byte[], byte[]> record, Hop hop, RunFailure failure, List<ProducerRecord<byte[], byte[]>> out) {
+    String runId = hop.getRunId();
+    RunRecord run = await(redis.runRecords().get(runId)).orElse(null);
+    if (run != null && run.status().isTerminal()) {
+      return Outcome.of(out); // another branch already ended the run: nothing more to say about it
+    }
+    RunError error = new RunError(failure.code(), failure.getMessage(), node);
+    RunStatus status = failure.code() == ErrorCode.CANCELLED ? RunStatus.CANCELLED : RunStatus.FAILED;
+    if (failure.deadLetter()) {
+      out.add(DeadLetters.of(record, graph.name(), node, runId, failure.getCause() == null ? failure : failure.getCause(),
+          topics.dlq(node), codec, clock));
+      metrics.deadLetter(node, failure.code().name());
+    }
+    out.add(result(hop, status, null, null, error, run));
+    out.add(event(hop, status == RunStatus.CANCELLED ? RunEventType.RUN_CANCELLED : RunEventType.RUN_FAILED,
+        failure.getMessage().getBytes(StandardCharsets.UTF_8), 0, 0, 0));
+    io.agentmesh.core.state.RunError stateError =
+        new io.agentmesh.core.state.RunError(failure.code().name(), failure.getMessage(), Optional.of(node));
+    io.agentmesh.core.state.RunStatus finalStatus = status == RunStatus.CANCELLED
+        ? io.agentmesh.core.state.RunStatus.CANCELLED : io.agentmesh.core.state.RunStatus.FAILED;
+    return new Outcome(out, () -> redis.runRecords().complete(runId, finalStatus, Optional.of(stateError), Optional.empty())
+        .thenAccept(won -> {
+          if (won) {
+            metrics.runFinished(finalStatus.name());
+          }
+        }));
+  }
+
+  /** Undecodable bytes: dead-letter at once; when the key names a run, fail that run too. */
+  private Outcome poison(ConsumerRecord<byte[], byte[]> record, RuntimeException error) {
+    metrics.deadLetter(node, ErrorCode.POISON_MESSAGE.name());
+    String runId = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+    List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+    out.add(DeadLetters.of(record, graph.name(), node, runId, error, topics.dlq(node), codec, clock));
+    if (runId == null || runId.isBlank() || record.topic().equals(topics.ingress())) {
+      return Outcome.of(out); // no run started from these bytes
+    }
+    Hop placeholder = Hop.newBuilder()
+        .setRunId(runId).setGraph(graph.name()).setGraphVersion(graph.version()).setFromNode("?").setToNode(node)
+        .setEdgeId("?").setHopCount(0).setAttempt(1).setCreatedAt(Instant.ofEpochMilli(record.timestamp()))
+        .setEnqueuedAt(Instant.ofEpochMilli(record.timestamp())).setDeadline(null).setTrace(null)
+        .setPayload(ByteBuffer.allocate(0)).setContentType("application/octet-stream").setClaimCheck(null)
+        .setBudget(null).setFanOut(null).setInputId("poison").build();
+    String message = "node '" + node + "': undecodable message at " + record.topic() + "-" + record.partition() + "@"
+        + record.offset() + ": " + error.getMessage();
+    return failed(record, placeholder, RunFailure.of(ErrorCode.POISON_MESSAGE, message), out);
+  }
+
+  private ProducerRecord<byte[], byte[]> record(String topic, String runId, byte[] value, Hop cause) {
+    RecordHeaders headers = new RecordHeaders();
+    if (cause.getTrace() != null) {
+      headers.add(HEADER_TRACEPARENT, cause.getTrace().getTraceparent().getBytes(StandardCharsets.US_ASCII));
+    }
+    headers.add(HEADER_ATTEMPT, Integer.toString(cause.getAttempt()).getBytes(StandardCharsets.US_ASCII));
+    headers.add(HEADER_FROM_NODE, node.getBytes(StandardCharsets.UTF_8));
+    return new ProducerRecord<>(topic, null, runId.getBytes(StandardCharsets.UTF_8), value, headers);
+  }
+
+  private NodeOutput fromCheckpoint(Checkpoint checkpoint) {
+    Object decision = checkpoint.hops()
+        .map(bytes -> {
+          try {
+            return (Object) JSON.readValue(bytes, Object.class);
+          } catch (java.io.IOException e) {
+            return LlmExecutor.parseDecision(checkpoint.output(), checkpoint.contentType());
+          }
+        })
+        .orElseGet(() -> LlmExecutor.parseDecision(checkpoint.output(), checkpoint.contentType()));
+    return new NodeOutput(checkpoint.output(), checkpoint.contentType(), decision, Map.of(),
+        checkpoint.tokensIn(), checkpoint.tokensOut(), checkpoint.modelLatencyMs());
+  }
+
+  private Checkpoint toCheckpoint(Hop hop, NodeOutput output) {
+    byte[] decision;
+    try {
+      decision = JSON.writeValueAsBytes(output.decision());
+    } catch (java.io.IOException e) {
+      decision = null;
+    }
+    // the checkpoint's optional bytes carry the routing decision (a router's label is not its payload)
+    return new Checkpoint(hop.getRunId(), node, hop.getInputId(), output.payload(), output.contentType(),
+        output.tokensIn(), output.tokensOut(), output.modelMillis(), clock.instant(), Optional.ofNullable(decision));
+  }
+
+  private static Map<String, Object> merged(Map<String, Object> current, Map<String, Object> updates) {
+    Map<String, Object> next = new HashMap<>(current);
+    next.putAll(updates);
+    return next;
+  }
+
+  static Optional<String> traceparentOf(ConsumerRecord<byte[], byte[]> record) {
+    Header header = record.headers().lastHeader(HEADER_TRACEPARENT);
+    return header == null ? Optional.empty() : Optional.of(new String(header.value(), StandardCharsets.US_ASCII));
+  }
+
+  static String newTraceparent() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    return "00-" + HexFormat.of().toHexDigits(random.nextLong()) + HexFormat.of().toHexDigits(random.nextLong())
+        + "-" + HexFormat.of().toHexDigits(random.nextLong()) + "-01";
+  }
+
+  private static String childTraceparent(TraceContext parent) {
+    if (parent == null || parent.getTraceparent().length() != 55) {
+      return newTraceparent();
+    }
+    String traceId = parent.getTraceparent().substring(3, 35);
+    return "00-" + traceId + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + "-01";
+  }
+
+  static byte[] bytes(ByteBuffer buffer) {
+    ByteBuffer copy = buffer.duplicate();
+    byte[] out = new byte[copy.remaining()];
+    copy.get(out);
+    return out;
+  }
+
+  static String sha256Hex(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static <T> T await(CompletionStage<T> stage) {
+    try {
+      return stage.toCompletableFuture().get(REDIS_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for Redis", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("Redis did not answer within " + REDIS_TIMEOUT_SECONDS + " s", e);
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package io.agentmesh.agents.runtime;
+
+import io.agentmesh.agents.model.ModelCallListener;
+import io.agentmesh.core.graph.Graph;
+import io.agentmesh.core.graph.JavaNode;
+import io.agentmesh.core.graph.LlmNode;
+import io.agentmesh.core.graph.Node;
+import io.agentmesh.core.graph.RouterNode;
+import io.agentmesh.core.graph.ToolNode;
+import io.agentmesh.core.plan.Plan;
+import io.agentmesh.core.state.MeshRedis;
+import io.agentmesh.core.wire.TopicNames;
+import io.agentmesh.schemas.serde.WireCodec;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The workers of one process: any set of node replicas of one compiled graph, sharing one Redis
+ * connection, one codec and one model catalogue. {@code mesh run} puts every node in one process;
+ * {@code mesh agent --node N} starts one replica of one node.
+ */
+public final class MeshRuntime implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MeshRuntime.class);
+
+  private final Graph graph;
+  private final Plan plan;
+  private final Endpoints endpoints;
+  private final MeterRegistry meters;
+  private final TopicNames topics;
+  private final MeshRedis redis;
+  private final WireCodec codec;
+  private final ModelCatalog models;
+  private final RuntimeMetrics metrics;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final Map<String, NodeExecutor> executors = new ConcurrentHashMap<>();
+  private final List<Worker> workers = new ArrayList<>();
+
+  /**
+   * Where the process's servers are.
+   *
+   * @param kafkaBootstrap the broker
+   * @param redisUri Redis
+   * @param registryUrl the Schema Registry
+   * @param modelBaseUrls rewrites a model's base URL (identity outside the embedded default)
+   */
+  public record Endpoints(String kafkaBootstrap, String redisUri, String registryUrl, UnaryOperator<String> modelBaseUrls) {
+    public Endpoints {
+      Objects.requireNonNull(kafkaBootstrap, "kafkaBootstrap");
+      Objects.requireNonNull(redisUri, "redisUri");
+      Objects.requireNonNull(registryUrl, "registryUrl");
+      Objects.requireNonNull(modelBaseUrls, "modelBaseUrls");
+    }
+  }
+
+  private MeshRuntime(Graph graph, Plan plan, Endpoints endpoints, MeterRegistry meters, ModelCallListener modelListener) {
+    this.graph = graph;
+    this.plan = plan;
+    this.endpoints = endpoints;
+    this.meters = meters;
+    this.topics = TopicNames.of(plan.topicPrefix(), graph.name());
+    this.redis = MeshRedis.connect(endpoints.redisUri());
+    this.codec = WireCodec.forRegistry(endpoints.registryUrl());
+    this.models = new ModelCatalog(graph, endpoints.modelBaseUrls(), modelListener);
+    this.metrics = new RuntimeMetrics(meters, graph.name());
+  }
+
+  /** A runtime for a compiled graph; starts nothing yet. */
+  public static MeshRuntime create(Graph graph, Plan plan, Endpoints endpoints, MeterRegistry meters) {
+    return new MeshRuntime(graph, plan, endpoints, meters, new ModelCallListener() { });
+  }
+
+  /** Starts {@code replicas} workers of a node, each its own consumer in the node's group. */
+  public synchronized List<Worker> startNode(String node, int replicas) {
+    Plan.GroupPlan group = plan.group(node);
+    NodeExecutor executor = executors.computeIfAbsent(node, this::executorFor);
+    List<Worker> started = new ArrayList<>();
+    for (int i = 0; i < replicas; i++) {
+      String clientId = graph.name() + "." + node + "." + UUID.randomUUID().toString().substring(0, 8);
+      WorkerConfig config = WorkerConfig.of(endpoints.kafkaBootstrap(), group.groupId(), clientId, group.inbound(), group.maxInFlight());
+      HopHandler handler = new HopHandler(graph, node, topics, codec, redis, executor, metrics, Clock.systemUTC());
+      FailureHandler lastResort = (record, error) -> Outcome.of(List.of(
+          DeadLetters.of(record, graph.name(), node, null, error, group.deadLetterTopic(), codec, Clock.systemUTC())));
+      Worker worker = Worker.create(config, handler, lastResort, metrics.workerListener(node)).start();
+      started.add(worker);
+      workers.add(worker);
+      LOG.info("node {}: replica {} consuming {} (group {}, in flight up to {})", node, clientId, group.inbound(),
+          group.groupId(), group.maxInFlight());
+    }
+    return started;
+  }
+
+  /** Starts every node of the plan with the replica count its spec asks for. */
+  public synchronized MeshRuntime startAll() {
+    for (Plan.GroupPlan group : plan.groups()) {
+      startNode(group.node(), group.replicas());
+    }
+    return this;
+  }
+
+  private NodeExecutor executorFor(String name) {
+    Node node = graph.node(name);
+    return switch (node) {
+      case LlmNode llm -> new LlmExecutor(llm, models);
+      case RouterNode router -> new RouterExecutor(router, models);
+      case JavaNode java -> new JavaExecutor(java, 3);
+      case ToolNode tool -> new ToolExecutor(tool, graph.tools().get(tool.tool()), http);
+      default -> throw new UnsupportedOperationException("node '" + name + "' is a " + node.type().yamlName()
+          + " node, which this runtime does not run yet (see issue #4)");
+    };
+  }
+
+  /** The workers started so far. */
+  public synchronized List<Worker> workers() {
+    return List.copyOf(workers);
+  }
+
+  /** The Redis stores this runtime uses (run records, state). */
+  public MeshRedis redis() {
+    return redis;
+  }
+
+  /** The codec this runtime uses. */
+  public WireCodec codec() {
+    return codec;
+  }
+
+  /** Graceful stop of every worker (in parallel), then the shared clients. */
+  @Override
+  public void close() {
+    List<Thread> stopping = new ArrayList<>();
+    for (Worker worker : workers()) {
+      stopping.add(Thread.ofVirtual().start(worker::close));
+    }
+    for (Thread thread : stopping) {
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    models.close();
+    redis.close();
+  }
+}

@@ -1,0 +1,91 @@
+package io.agentmesh.agents.runtime;
+
+import io.agentmesh.core.metrics.MeshMetric;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/** The runtime's Micrometer meters, named from {@link MeshMetric} with bounded tags (graph, node, status). */
+final class RuntimeMetrics {
+
+  private final MeterRegistry registry;
+  private final String graph;
+  private final java.util.Map<String, AtomicInteger> inFlightByNode = new java.util.concurrent.ConcurrentHashMap<>();
+
+  RuntimeMetrics(MeterRegistry registry, String graph) {
+    this.registry = registry;
+    this.graph = graph;
+  }
+
+  private Counter counter(MeshMetric metric, String... tags) {
+    return Counter.builder(metric.metricName()).description(metric.description()).tags(tags).register(registry);
+  }
+
+  void checkpointHit(String node) {
+    counter(MeshMetric.CHECKPOINT_HITS, "graph", graph, "node", node).increment();
+  }
+
+  void tokens(String node, long in, long out) {
+    if (in > 0) {
+      counter(MeshMetric.MODEL_TOKENS, "graph", graph, "node", node, "direction", "in").increment(in);
+    }
+    if (out > 0) {
+      counter(MeshMetric.MODEL_TOKENS, "graph", graph, "node", node, "direction", "out").increment(out);
+    }
+  }
+
+  void deadLetter(String node, String reason) {
+    counter(MeshMetric.DEAD_LETTERS, "graph", graph, "node", node, "reason", reason).increment();
+  }
+
+  void runFinished(String status) {
+    counter(MeshMetric.RUNS_FINISHED, "graph", graph, "status", status).increment();
+  }
+
+  /** A worker listener that records consumption, production, in-flight and processing time of a node. */
+  WorkerListener workerListener(String node) {
+    // one gauge per node, shared by the node's replicas in this process
+    AtomicInteger inFlight = inFlightByNode.computeIfAbsent(node, n -> registry.gauge(MeshMetric.IN_FLIGHT.metricName(),
+        io.micrometer.core.instrument.Tags.of("graph", graph, "node", n), new AtomicInteger()));
+    Counter consumed = counter(MeshMetric.RECORDS_CONSUMED, "graph", graph, "node", node);
+    Counter produced = counter(MeshMetric.RECORDS_PRODUCED, "graph", graph, "node", node);
+    Counter transactions = counter(MeshMetric.TRANSACTIONS, "graph", graph, "node", node);
+    Timer processing = Timer.builder(MeshMetric.PROCESSING_TIME.metricName())
+        .description(MeshMetric.PROCESSING_TIME.description())
+        .tags("graph", graph, "node", node)
+        .publishPercentileHistogram()
+        .register(registry);
+    return new WorkerListener() {
+      @Override
+      public void recordStarted(ConsumerRecord<byte[], byte[]> record) {
+        consumed.increment();
+        inFlight.incrementAndGet();
+      }
+
+      @Override
+      public void recordCompleted(TopicPartition partition, long offset, long handlingNanos) {
+        inFlight.decrementAndGet();
+        processing.record(Duration.ofNanos(handlingNanos));
+      }
+
+      @Override
+      public void recordDiscarded(TopicPartition partition, long offset) {
+        inFlight.decrementAndGet();
+      }
+
+      @Override
+      public void committed(int records, int published) {
+        transactions.increment();
+        produced.increment(published);
+      }
+
+      @Override
+      public void assigned(Set<TopicPartition> partitions) { }
+    };
+  }
+}

@@ -1,0 +1,62 @@
+package io.agentmesh.core.metrics;
+
+import java.util.List;
+
+/**
+ * Every metric the mesh emits: one catalogue, {@code mesh.} prefix, lowercase dots, and a fixed,
+ * bounded set of tag keys per metric (graph and node names come from the compiled graph, never
+ * from message content, so cardinality is bounded by the graph's size).
+ */
+public enum MeshMetric {
+  RECORDS_CONSUMED("mesh.records.consumed", "Records fetched by a node's workers", Kind.COUNTER, Tags.NODE),
+  RECORDS_PRODUCED("mesh.records.produced", "Records published by a node's workers (hops, results, events, dead letters)", Kind.COUNTER, Tags.NODE),
+  IN_FLIGHT("mesh.in.flight", "Records being handled right now", Kind.GAUGE, Tags.NODE),
+  PROCESSING_TIME("mesh.processing.time", "Time from a record's dispatch to its completion", Kind.TIMER, Tags.NODE),
+  MODEL_LATENCY("mesh.model.latency", "Latency of successful model calls, retries included", Kind.TIMER, Tags.MODEL),
+  MODEL_TOKENS("mesh.model.tokens", "Tokens used by model calls", Kind.COUNTER, List.of("graph", "node", "model", "direction")),
+  MODEL_RETRIES("mesh.model.retries", "Model call retries scheduled", Kind.COUNTER, Tags.MODEL),
+  CHECKPOINT_HITS("mesh.checkpoint.hits", "Inputs answered from a checkpoint instead of a new call", Kind.COUNTER, Tags.NODE),
+  DEAD_LETTERS("mesh.dead.letters", "Records sent to a dead-letter topic", Kind.COUNTER, List.of("graph", "node", "reason")),
+  RUNS_FINISHED("mesh.runs.finished", "Runs that reached a final status", Kind.COUNTER, List.of("graph", "status")),
+  TRANSACTIONS("mesh.transactions", "Kafka transactions committed by a node's workers", Kind.COUNTER, Tags.NODE),
+  TOOL_CALLS_REFUSED("mesh.tool.calls.refused", "Tool calls refused because the agent did not declare the tool", Kind.COUNTER, Tags.NODE);
+
+  /** How the metric is recorded. */
+  public enum Kind { COUNTER, GAUGE, TIMER }
+
+  private final String metricName;
+  private final String description;
+  private final Kind kind;
+  private final List<String> tagKeys;
+
+  MeshMetric(String metricName, String description, Kind kind, List<String> tagKeys) {
+    this.metricName = metricName;
+    this.description = description;
+    this.kind = kind;
+    this.tagKeys = tagKeys;
+  }
+
+  /** The Micrometer name. */
+  public String metricName() {
+    return metricName;
+  }
+
+  /** One line for the metric's HELP text. */
+  public String description() {
+    return description;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /** The only tag keys this metric carries. */
+  public List<String> tagKeys() {
+    return tagKeys;
+  }
+
+  private static final class Tags {
+    static final List<String> NODE = List.of("graph", "node");
+    static final List<String> MODEL = List.of("graph", "node", "model");
+  }
+}

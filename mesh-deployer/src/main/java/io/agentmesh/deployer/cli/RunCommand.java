@@ -1,0 +1,216 @@
+package io.agentmesh.deployer.cli;
+
+import io.agentmesh.agents.runtime.MeshRuntime;
+import io.agentmesh.core.graph.DeploymentSpec;
+import io.agentmesh.core.plan.ApplyResult;
+import io.agentmesh.core.plan.Plan;
+import io.agentmesh.core.plan.PlanApplier;
+import io.agentmesh.core.wire.TopicNames;
+import io.agentmesh.infra.LocalInfra;
+import io.agentmesh.schemas.avro.RunResult;
+import io.agentmesh.schemas.avro.RunStatus;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code mesh run}: the whole graph on this machine. Starts the embedded infrastructure (unless the
+ * spec names servers), applies the plan, starts every node's replicas — in this process, or one
+ * child process per replica with {@code --processes} — and stays up. With {@code --input} it
+ * submits one task, prints the result and exits: the README's main command.
+ */
+@Command(name = "run", description = "Runs a graph on this machine: infrastructure, topics, every node's replicas.")
+final class RunCommand implements Callable<Integer> {
+
+  @Spec
+  private CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "GRAPH", description = "graph.yaml")
+  private Path graphFile;
+
+  @Parameters(index = "1", arity = "0..1", paramLabel = "DEPLOY", description = "deploy.yaml (optional)")
+  private Path deployFile;
+
+  @Option(names = "--input", paramLabel = "JSON|@FILE", description = "Submit this task, print its result and exit.")
+  private String input;
+
+  @Option(names = "--timeout", defaultValue = "PT120S", description = "How long --input waits for the result (default ${DEFAULT-VALUE}).")
+  private Duration timeout;
+
+  @Option(names = "--processes", description = "One child process per node replica (default: every worker in this process).")
+  private boolean processes;
+
+  @Option(names = "--simulator", paramLabel = "FILE",
+      description = "Simulator script (default: simulator.yaml beside the graph, when there is one).")
+  private Path simulatorScript;
+
+  @Option(names = "--data-dir", defaultValue = ".mesh/data", description = "Broker data directory (default ${DEFAULT-VALUE}).")
+  private Path dataDir;
+
+  @Option(names = "--metrics-port", defaultValue = "0", description = "Prometheus /metrics port on loopback (0 = any free port).")
+  private int metricsPort;
+
+  @Override
+  public Integer call() throws Exception {
+    PlanCommand.Compiled compiled = PlanCommand.compile(graphFile, deployFile);
+    Plan plan = compiled.plan();
+    PrintWriter out = spec.commandLine().getOut();
+    DeploymentSpec.Endpoints declared = compiled.spec().endpoints();
+    try (LocalInfra infra = declared.kafkaBootstrap().isPresent() ? null : startInfra();
+         MetricsEndpoint metrics = MetricsEndpoint.start(metricsPort)) {
+      String kafka = declared.kafkaBootstrap().orElseGet(() -> infra.kafka().bootstrapServers());
+      String redis = declared.redisUri().map(Object::toString).orElseGet(() -> required(infra, "redisUri").redis().uri());
+      String registry = declared.registryUrl().map(Object::toString).orElseGet(() -> required(infra, "registryUrl").registry().url());
+      String model = infra == null ? "http://localhost:8000/v1" : infra.simulator().baseUrl();
+      if (infra != null) {
+        EndpointOptions.record(kafka, redis, registry, model);
+      }
+      applyPlan(kafka, plan, out);
+      List<Process> children = new ArrayList<>();
+      MeshRuntime runtime = null;
+      try {
+        if (processes) {
+          children = startChildren(plan, kafka, redis, registry, model);
+        } else {
+          runtime = MeshRuntime.create(compiled.graph(), plan, new MeshRuntime.Endpoints(kafka, redis, registry,
+              AgentCommand.modelUrls(model)), metrics.registry()).startAll();
+        }
+        printWhereThingsAre(out, compiled, kafka, redis, registry, model, metrics, children.size());
+        if (input != null) {
+          return submitAndPrint(out, kafka, registry, plan);
+        }
+        awaitShutdown();
+        return 0;
+      } finally {
+        stopChildren(children);
+        if (runtime != null) {
+          runtime.close();
+        }
+        if (infra != null) {
+          EndpointOptions.forget();
+        }
+      }
+    }
+  }
+
+  private LocalInfra startInfra() {
+    Path script = simulatorScript;
+    if (script == null) {
+      Path beside = graphFile.toAbsolutePath().getParent().resolve("simulator.yaml");
+      script = Files.isRegularFile(beside) ? beside : null;
+    }
+    return LocalInfra.create(LocalInfra.Settings.wellKnown(dataDir.toAbsolutePath()).withSimulatorScript(script)).startAll();
+  }
+
+  private static LocalInfra required(LocalInfra infra, String what) {
+    if (infra == null) {
+      throw new IllegalArgumentException("deploy.yaml names a Kafka bootstrap but no " + what
+          + ": name all of kafkaBootstrap, redisUri and registryUrl under endpoints, or none");
+    }
+    return infra;
+  }
+
+  private static void applyPlan(String kafka, Plan plan, PrintWriter out) {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka))) {
+      ApplyResult result = new PlanApplier(admin, Duration.ofSeconds(30)).apply(plan);
+      for (ApplyResult.TopicOutcome conflict : result.conflicts()) {
+        out.println("warning: topic " + conflict.topic() + ": " + conflict.detail());
+      }
+    }
+  }
+
+  private List<Process> startChildren(Plan plan, String kafka, String redis, String registry, String model) throws Exception {
+    Path logs = Path.of(".mesh", "logs");
+    Files.createDirectories(logs);
+    String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    List<Process> children = new ArrayList<>();
+    for (Plan.GroupPlan group : plan.groups()) {
+      for (int i = 0; i < group.replicas(); i++) {
+        List<String> command = new ArrayList<>(List.of(java));
+        // the same JVM options as this process (heap, --sun-misc-unsafe-memory-access, ...)
+        command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), MeshCli.class.getName(), "agent", graphFile.toAbsolutePath().toString(), "--node", group.node(),
+            "--kafka", kafka, "--redis", redis, "--registry", registry, "--model-url", model));
+        if (deployFile != null) {
+          command.add(command.indexOf("--node"), deployFile.toAbsolutePath().toString());
+        }
+        Path log = logs.resolve(group.node() + "-" + i + ".log");
+        children.add(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+      }
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopChildren(List.copyOf(children)), "mesh-run-children"));
+    return children;
+  }
+
+  private static void stopChildren(List<Process> children) {
+    children.forEach(Process::destroy); // SIGTERM: each drains its in-flight work
+    for (Process child : children) {
+      try {
+        if (!child.waitFor(30, TimeUnit.SECONDS)) {
+          child.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        child.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void printWhereThingsAre(PrintWriter out, PlanCommand.Compiled compiled, String kafka, String redis, String registry,
+                                   String model, MetricsEndpoint metrics, int children) {
+    TopicNames topics = TopicNames.of(compiled.plan().topicPrefix(), compiled.graph().name());
+    out.println("kafka " + kafka);
+    out.println("redis " + redis);
+    out.println("registry " + registry);
+    out.println("model " + model);
+    out.println("metrics " + metrics.url());
+    out.println("graph " + compiled.graph().name() + " v" + compiled.graph().version() + ": "
+        + compiled.plan().groups().size() + " nodes" + (processes ? ", " + children + " agent processes (logs in .mesh/logs)" : ", in this process"));
+    out.println("ingress " + topics.ingress());
+    out.println("results " + topics.results());
+    if (input == null) {
+      out.println("# submit a task: ./mesh submit " + compiled.graph().name() + " --input '{...}' --wait");
+      out.println("# or with kcat: echo '{...}' | kcat -P -b " + kafka + " -t " + topics.ingress());
+      out.println("# Ctrl-C stops everything");
+    }
+    out.flush();
+  }
+
+  private int submitAndPrint(PrintWriter out, String kafka, String registry, Plan plan) throws Exception {
+    String text = input.startsWith("@") ? Files.readString(Path.of(input.substring(1))) : input;
+    ResultJson.parse(text);
+    String runId = UUID.randomUUID().toString();
+    out.println("run " + runId);
+    out.flush();
+    Optional<RunResult> result = SubmitCommand.submit(kafka, registry, TopicNames.of(plan.topicPrefix(), plan.graph()), runId,
+        text.getBytes(StandardCharsets.UTF_8), timeout);
+    if (result.isEmpty()) {
+      spec.commandLine().getErr().println("mesh run: no result for run " + runId + " within " + timeout.toSeconds() + " s");
+      return 3;
+    }
+    out.println(ResultJson.of(result.get()));
+    return result.get().getStatus() == RunStatus.SUCCEEDED ? 0 : 4;
+  }
+
+  private static void awaitShutdown() throws InterruptedException {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "mesh-run-shutdown"));
+    stopped.await();
+  }
+}
