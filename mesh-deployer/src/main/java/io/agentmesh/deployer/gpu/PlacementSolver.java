@@ -64,6 +64,7 @@ public final class PlacementSolver {
   private static final long PAIR_WEIGHT = 1L << 40;
 
   private final Options options;
+  private final boolean seedWithGreedy;
 
   /** A solver with {@link Options#defaults()}. */
   public PlacementSolver() {
@@ -72,7 +73,13 @@ public final class PlacementSolver {
 
   /** A solver with the given limits. */
   public PlacementSolver(Options options) {
+    this(options, true);
+  }
+
+  /** Tests turn the greedy incumbent off to check the search alone finds the optimum. */
+  PlacementSolver(Options options, boolean seedWithGreedy) {
     this.options = Objects.requireNonNull(options, "options");
+    this.seedWithGreedy = seedWithGreedy;
   }
 
   /** Places {@code plan}'s models on its nodes; throws {@link PlacementException} when it cannot. */
@@ -88,7 +95,7 @@ public final class PlacementSolver {
       }
       return problem.placement(greedy.assignment, false);
     }
-    Search search = new Search(problem, greedy.assignment, options.maxSearchSteps());
+    Search search = new Search(problem, seedWithGreedy ? greedy.assignment : null, options.maxSearchSteps());
     search.run(0, 0, 0L);
     if (search.best == null) {
       throw problem.exhausted(greedy, search.aborted
