@@ -79,6 +79,27 @@ class PlacementSolverTest {
     assertThat(placement.optimal()).isFalse();
   }
 
+  @Test
+  void solvesAClusterOfTensOfGpusExactlyWithinTheDefaultBudget() {
+    List<GpuNode> nodes = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      nodes.add(node("h" + i, "H100", 8, 80));
+    }
+    for (int i = 0; i < 4; i++) {
+      nodes.add(node("a" + i, "A100-40GB", 4, 40));
+    }
+    GpuPlan plan = new GpuPlan(List.of(
+        ModelSpec.of("m405", 400, 60, 8, 1, List.of("H100")),
+        ModelSpec.of("m70", 130, 40, 4, 4, List.of("H100")),
+        ModelSpec.of("m13", 26, 10, 2, 3, List.of()),
+        ModelSpec.of("m8", 15, 8, 1, 6, List.of()),
+        ModelSpec.of("c1", 2, 2, 1, 4, List.of())), nodes);
+    Placement placement = SOLVER.solve(plan);
+    assertValid(plan, placement);
+    assertThat(placement.optimal()).isTrue();
+    assertThat(cost(placement)[0]).as("co-located replica pairs").isZero();
+  }
+
   // ---- tensor parallelism ----
 
   @Test
