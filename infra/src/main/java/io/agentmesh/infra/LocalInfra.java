@@ -1,6 +1,7 @@
 package io.agentmesh.infra;
 
 import io.agentmesh.infra.kafka.EmbeddedKafka;
+import io.agentmesh.infra.model.ModelSimulator;
 import io.agentmesh.infra.redis.EmbeddedRedis;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -31,6 +32,7 @@ public final class LocalInfra implements AutoCloseable {
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private EmbeddedKafka kafka;
   private EmbeddedRedis redis;
+  private ModelSimulator simulator;
 
   private LocalInfra(Settings settings) {
     this.settings = settings;
@@ -45,6 +47,7 @@ public final class LocalInfra implements AutoCloseable {
   public LocalInfra startAll() {
     kafka();
     redis();
+    simulator();
     return this;
   }
 
@@ -73,6 +76,20 @@ public final class LocalInfra implements AutoCloseable {
     return redis;
   }
 
+  /** The model-server simulator, started on first call (with the settings' script, if any). */
+  public synchronized ModelSimulator simulator() {
+    if (simulator == null) {
+      ModelSimulator.Builder builder = ModelSimulator.builder()
+          .host(settings.host())
+          .port(pick(settings.modelPort(), MODEL_PORT));
+      if (settings.simulatorScript() != null) {
+        builder.configFile(settings.simulatorScript());
+      }
+      simulator = track(builder.build().start());
+    }
+    return simulator;
+  }
+
   private int pick(int requested, int wellKnown) {
     if (requested > 0) {
       return requested;
@@ -98,6 +115,7 @@ public final class LocalInfra implements AutoCloseable {
     }
     kafka = null;
     redis = null;
+    simulator = null;
   }
 
   /**
@@ -110,9 +128,10 @@ public final class LocalInfra implements AutoCloseable {
    * @param modelPort likewise
    * @param preferWellKnownPorts automatic means the well-known port when free, else any free port
    * @param dataDir where the broker keeps its log (in {@code kafka/}); null for a temporary one
+   * @param simulatorScript the simulator's model script (YAML/JSON); null for the default model only
    */
   public record Settings(String host, int kafkaPort, int redisPort, int registryPort, int modelPort,
-                         boolean preferWellKnownPorts, Path dataDir) {
+                         boolean preferWellKnownPorts, Path dataDir, Path simulatorScript) {
 
     public Settings {
       Objects.requireNonNull(host, "host");
@@ -124,12 +143,17 @@ public final class LocalInfra implements AutoCloseable {
 
     /** Loopback, free ports, temporary data: what tests use. */
     public static Settings forTests() {
-      return new Settings("127.0.0.1", 0, 0, 0, 0, false, null);
+      return new Settings("127.0.0.1", 0, 0, 0, 0, false, null, null);
     }
 
     /** Loopback, well-known ports when free, data kept in the given directory. */
     public static Settings wellKnown(Path dataDir) {
-      return new Settings("127.0.0.1", 0, 0, 0, 0, true, dataDir);
+      return new Settings("127.0.0.1", 0, 0, 0, 0, true, dataDir, null);
+    }
+
+    /** The same settings with a simulator script. */
+    public Settings withSimulatorScript(Path script) {
+      return new Settings(host, kafkaPort, redisPort, registryPort, modelPort, preferWellKnownPorts, dataDir, script);
     }
   }
 }

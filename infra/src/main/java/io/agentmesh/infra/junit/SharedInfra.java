@@ -1,6 +1,7 @@
 package io.agentmesh.infra.junit;
 
 import io.agentmesh.infra.LocalInfra;
+import io.agentmesh.infra.model.ModelSimulator;
 import io.agentmesh.infra.redis.EmbeddedRedis;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
@@ -58,6 +59,11 @@ public final class SharedInfra implements AutoCloseable {
   /** {@code redis://host:port} of the shared Redis. */
   public String redisUri() {
     return local.redis().uri();
+  }
+
+  /** The shared model-server simulator; tests add their own models with unique names. */
+  public ModelSimulator simulator() {
+    return local.simulator();
   }
 
   /** A name no other test in this JVM gets: for topics, groups, subjects, keys. */

@@ -140,6 +140,12 @@ public final class EmbeddedKafka implements AutoCloseable {
     config.put("share.coordinator.state.topic.replication.factor", "1");
     config.put("share.coordinator.state.topic.min.isr", "1");
     config.put("group.initial.rebalance.delay.ms", "0");
+    // Local replicas come and go in seconds (tests, `mesh agent` restarts): detect a dead one in
+    // 10 s instead of 45 s, and heartbeat every second so a rebalance settles quickly.
+    config.put("group.consumer.min.session.timeout.ms", "6000");
+    config.put("group.consumer.session.timeout.ms", "10000");
+    config.put("group.consumer.min.heartbeat.interval.ms", "500");
+    config.put("group.consumer.heartbeat.interval.ms", "1000");
     config.put("auto.create.topics.enable", "false");
     config.put("num.partitions", "1");
     config.put("default.replication.factor", "1");

@@ -37,6 +37,10 @@ final class InfraCommand implements Callable<Integer> {
       description = "Where the broker keeps its log across restarts (default ${DEFAULT-VALUE}).")
   private Path dataDir;
 
+  @Option(names = "--simulator", paramLabel = "FILE",
+      description = "Model script for the simulator (YAML or JSON, see docs/simulator.md).")
+  private Path simulatorScript;
+
   @Override
   public Integer call() throws InterruptedException {
     LocalInfra.Settings settings = settings();
@@ -60,7 +64,8 @@ final class InfraCommand implements Callable<Integer> {
 
   private LocalInfra.Settings settings() {
     try {
-      return new LocalInfra.Settings("127.0.0.1", kafkaPort, redisPort, registryPort, modelPort, true, dataDir.toAbsolutePath());
+      return new LocalInfra.Settings("127.0.0.1", kafkaPort, redisPort, registryPort, modelPort, true,
+          dataDir.toAbsolutePath(), simulatorScript);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

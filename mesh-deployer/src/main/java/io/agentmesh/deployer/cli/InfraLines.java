@@ -11,6 +11,7 @@ final class InfraLines {
   static List<String> of(LocalInfra infra) {
     return List.of(
         "kafka localhost:" + infra.kafka().port(),
-        "redis redis://localhost:" + infra.redis().port());
+        "redis redis://localhost:" + infra.redis().port(),
+        "model http://localhost:" + infra.simulator().port() + "/v1");
   }
 }

@@ -1,0 +1,410 @@
+package io.agentmesh.agents.runtime;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One replica of one node: a Kafka consumer that keeps many records in flight at once, each on its
+ * own virtual thread, and publishes their outputs exactly once.
+ *
+ * <p>Design (docs/decisions.md, D-003): a consumer group, not a share group. Records of a
+ * partition are processed out of order; each partition's safe offset is its lowest unfinished one
+ * ({@link PartitionProgress}). The poll thread alone touches the consumer and the transactional
+ * producer: it drains completed records, then in one transaction publishes their outputs and
+ * commits the safe offsets with the group's metadata (KIP-447 fencing). A record is therefore
+ * either fully published with its offset, or redelivered. The in-flight limit pauses fetching, so
+ * memory stays bounded under any backlog. A failed transaction is aborted and every partition is
+ * rewound to its committed offset: work is redone, and the handler's checkpoints make redoing it
+ * cheap.
+ */
+public final class Worker implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+
+  /** Lifecycle: NEW -> RUNNING -> DRAINING -> STOPPED, or FAILED from RUNNING/DRAINING. */
+  public enum State { NEW, RUNNING, DRAINING, STOPPED, FAILED }
+
+  private final WorkerConfig config;
+  private final RecordHandler handler;
+  private final FailureHandler failureHandler;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
+  private final ArrayDeque<ConsumerRecord<byte[], byte[]>> waiting = new ArrayDeque<>();
+  private final Map<TopicPartition, PartitionProgress> progress = new HashMap<>();
+  private final Map<TopicPartition, Integer> generations = new HashMap<>();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final WorkerListener listener;
+  private volatile boolean polling;
+  private volatile boolean stopRequested;
+  private volatile long drainDeadline = Long.MAX_VALUE;
+  private Thread pollThread;
+  private Throwable failure;
+
+  private Worker(WorkerConfig config, RecordHandler handler, FailureHandler failureHandler, WorkerListener listener) {
+    this.config = config;
+    this.handler = handler;
+    this.failureHandler = failureHandler;
+    this.listener = listener;
+    this.consumer = new KafkaConsumer<>(consumerConfig(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.producer = new KafkaProducer<>(producerConfig(config), new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /** A worker for the given settings; {@link #start()} begins consuming. */
+  public static Worker create(WorkerConfig config, RecordHandler handler, FailureHandler failureHandler, WorkerListener listener) {
+    return new Worker(Objects.requireNonNull(config, "config"), Objects.requireNonNull(handler, "handler"),
+        Objects.requireNonNull(failureHandler, "failureHandler"), Objects.requireNonNull(listener, "listener"));
+  }
+
+  private static Map<String, Object> consumerConfig(WorkerConfig config) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, config.clientId() + "-consumer");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(1, Math.min(500, config.maxInFlight())));
+    props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+    props.putAll(config.consumerOverrides());
+    return props;
+  }
+
+  private static Map<String, Object> producerConfig(WorkerConfig config) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, config.clientId() + "-producer");
+    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.groupId() + "-" + UUID.randomUUID());
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    props.putAll(config.producerOverrides());
+    return props;
+  }
+
+  /** Subscribes and starts the poll thread; returns at once. */
+  public Worker start() {
+    if (!state.compareAndSet(State.NEW, State.RUNNING)) {
+      throw new IllegalStateException("worker " + config.clientId() + " is " + state.get() + ", not NEW");
+    }
+    producer.initTransactions();
+    consumer.subscribe(config.topics(), new Rebalance());
+    pollThread = Thread.ofPlatform().name("mesh-worker-" + config.clientId()).start(this::loop);
+    return this;
+  }
+
+  private void loop() {
+    try {
+      while (!stopRequested || (inFlight.get() > 0 && !graceOver())) {
+        commitCompleted();
+        dispatchWaiting();
+        if (stopRequested) {
+          pauseAll();
+        } else {
+          applyBackPressure();
+        }
+        for (ConsumerRecord<byte[], byte[]> record : poll()) {
+          accept(record);
+        }
+        dispatchWaiting();
+      }
+      commitCompleted();
+      state.set(State.STOPPED);
+    } catch (RuntimeException | Error e) {
+      fail(e); // fenced, unauthorised, or a bug: the process supervisor restarts the replica
+    } finally {
+      closeClients();
+      stopped.countDown();
+    }
+  }
+
+  private boolean graceOver() {
+    return System.nanoTime() > drainDeadline;
+  }
+
+  private ConsumerRecords<byte[], byte[]> poll() {
+    polling = true;
+    try {
+      // a completion that arrived before polling=true would not wake us: check again here
+      return consumer.poll(completions.isEmpty() ? config.pollTimeout() : Duration.ZERO);
+    } catch (WakeupException e) {
+      return ConsumerRecords.empty();
+    } finally {
+      polling = false;
+    }
+  }
+
+  /** A fetched record counts as started at once, so no commit moves past it before it is handled. */
+  private void accept(ConsumerRecord<byte[], byte[]> record) {
+    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+    progress.computeIfAbsent(partition, p -> new PartitionProgress(record.offset())).started(record.offset());
+    waiting.add(record);
+  }
+
+  /** Hands waiting records to virtual threads while under the in-flight limit. */
+  private void dispatchWaiting() {
+    while (!waiting.isEmpty() && inFlight.get() < config.maxInFlight() && !stopRequested) {
+      dispatch(waiting.poll());
+    }
+  }
+
+  private void dispatch(ConsumerRecord<byte[], byte[]> record) {
+    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+    int generation = generations.getOrDefault(partition, 0);
+    inFlight.incrementAndGet();
+    listener.recordStarted(record);
+    Thread.ofVirtual().name("mesh-" + config.clientId() + "-" + partition + "@" + record.offset()).start(() -> {
+      long began = System.nanoTime();
+      Outcome outcome;
+      try {
+        outcome = handler.handle(record);
+      } catch (Throwable t) {
+        outcome = fenced(record, t);
+      }
+      completions.add(new Completion(partition, record.offset(), generation, outcome, System.nanoTime() - began));
+      if (polling) {
+        consumer.wakeup();
+      }
+    });
+  }
+
+  private Outcome fenced(ConsumerRecord<byte[], byte[]> record, Throwable t) {
+    listener.handlerFailed(record, t);
+    try {
+      return failureHandler.onFailure(record, t);
+    } catch (Throwable second) {
+      LOG.error("worker {}: failure handler failed for {}-{}@{}; the record is skipped: {}",
+          config.clientId(), record.topic(), record.partition(), record.offset(), second.toString(), second);
+      return Outcome.none();
+    }
+  }
+
+  private void commitCompleted() {
+    List<Completion> batch = new ArrayList<>();
+    for (Completion completion; (completion = completions.poll()) != null; ) {
+      inFlight.decrementAndGet();
+      if (completion.generation() != generations.getOrDefault(completion.partition(), 0)
+          || !progress.containsKey(completion.partition())) {
+        listener.recordDiscarded(completion.partition(), completion.offset());
+        continue; // its partition was revoked or rewound: another attempt owns this record now
+      }
+      progress.get(completion.partition()).completed(completion.offset());
+      batch.add(completion);
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    progress.forEach((partition, p) -> {
+      if (p.hasProgress()) {
+        offsets.put(partition, new OffsetAndMetadata(p.safeOffset()));
+      }
+    });
+    if (batch.isEmpty() && offsets.isEmpty()) {
+      return;
+    }
+    try {
+      producer.beginTransaction();
+      int sent = 0;
+      for (Completion completion : batch) {
+        for (ProducerRecord<byte[], byte[]> out : completion.outcome().records()) {
+          producer.send(out);
+          sent++;
+        }
+      }
+      if (!offsets.isEmpty()) {
+        producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+      }
+      producer.commitTransaction();
+      offsets.forEach((partition, offset) -> progress.get(partition).markCommitted(offset.offset()));
+      listener.committed(batch.size(), sent);
+      for (Completion completion : batch) {
+        listener.recordCompleted(completion.partition(), completion.offset(), completion.nanos());
+        runAfterCommit(completion.outcome());
+      }
+    } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException | AuthorizationException e) {
+      throw e;
+    } catch (KafkaException e) {
+      LOG.warn("worker {}: transaction failed ({}); aborting and rewinding to the committed offsets", config.clientId(), e.toString());
+      abortAndRewind();
+    }
+  }
+
+  private void runAfterCommit(Outcome outcome) {
+    Thread.ofVirtual().start(() -> {
+      try {
+        outcome.afterCommit().run();
+      } catch (RuntimeException e) {
+        LOG.warn("worker {}: after-commit action failed: {}", config.clientId(), e.toString(), e);
+      }
+    });
+  }
+
+  private void abortAndRewind() {
+    try {
+      producer.abortTransaction();
+    } catch (KafkaException e) {
+      LOG.warn("worker {}: abort failed: {}", config.clientId(), e.toString());
+    }
+    waiting.clear();
+    Set<TopicPartition> assigned = consumer.assignment();
+    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
+    for (TopicPartition partition : assigned) {
+      OffsetAndMetadata offset = committed.get(partition);
+      long position = offset == null ? 0 : offset.offset();
+      if (offset == null) {
+        consumer.seekToBeginning(List.of(partition));
+      } else {
+        consumer.seek(partition, position);
+      }
+      generations.merge(partition, 1, Integer::sum);
+      progress.put(partition, new PartitionProgress(position));
+    }
+  }
+
+  private void applyBackPressure() {
+    Set<TopicPartition> assignment = consumer.assignment();
+    if (inFlight.get() + waiting.size() >= config.maxInFlight()) {
+      consumer.pause(assignment);
+    } else if (!consumer.paused().isEmpty()) {
+      consumer.resume(consumer.paused());
+    }
+  }
+
+  private void pauseAll() {
+    consumer.pause(consumer.assignment());
+  }
+
+  private void fail(Throwable e) {
+    failure = e;
+    state.set(State.FAILED);
+    LOG.error("worker {}: stopped by a fatal error: {}", config.clientId(), e.toString(), e);
+  }
+
+  private void closeClients() {
+    try {
+      consumer.close(Duration.ofSeconds(5));
+    } catch (RuntimeException e) {
+      LOG.debug("worker {}: consumer close: {}", config.clientId(), e.toString());
+    }
+    try {
+      producer.close(Duration.ofSeconds(5));
+    } catch (RuntimeException e) {
+      LOG.debug("worker {}: producer close: {}", config.clientId(), e.toString());
+    }
+  }
+
+  /** The worker's lifecycle state. */
+  public State state() {
+    return state.get();
+  }
+
+  /** Records being handled right now. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /** The error that stopped the worker, if it failed. */
+  public Throwable failure() {
+    return failure;
+  }
+
+  /**
+   * Graceful stop: fetch nothing more, let in-flight records finish for up to {@code grace} while
+   * committing them, then commit and close. Records still unfinished are simply not committed:
+   * they are redelivered to whichever replica owns their partition next.
+   */
+  public void stop(Duration grace) {
+    if (state.compareAndSet(State.RUNNING, State.DRAINING)) {
+      drainDeadline = System.nanoTime() + grace.toNanos();
+      stopRequested = true;
+      consumer.wakeup();
+    } else if (state.get() == State.NEW) {
+      state.set(State.STOPPED);
+      closeClients();
+      stopped.countDown();
+      return;
+    }
+    try {
+      if (!stopped.await(grace.toMillis() + 15_000, TimeUnit.MILLISECONDS)) {
+        LOG.warn("worker {}: did not stop within {} ms", config.clientId(), grace.toMillis() + 15_000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    stop(config.shutdownGrace());
+  }
+
+  /** Commits completed work of revoked partitions before they go; forgets their in-flight records. */
+  private final class Rebalance implements ConsumerRebalanceListener {
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      if (state.get() == State.FAILED) {
+        return;
+      }
+      commitCompleted();
+      forget(partitions);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      // progress starts at the first record fetched; no consumer call here (a wakeup could break it)
+      partitions.forEach(progress::remove);
+      listener.assigned(new HashSet<>(partitions));
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      forget(partitions);
+    }
+
+    private void forget(Collection<TopicPartition> partitions) {
+      waiting.removeIf(record -> partitions.contains(new TopicPartition(record.topic(), record.partition())));
+      for (TopicPartition partition : partitions) {
+        progress.remove(partition);
+        generations.merge(partition, 1, Integer::sum);
+      }
+    }
+  }
+
+  private record Completion(TopicPartition partition, long offset, int generation, Outcome outcome, long nanos) {}
+}

@@ -1,0 +1,110 @@
+package io.agentmesh.agents.state;
+
+import static io.agentmesh.agents.state.MeshRedis.bytes;
+import static io.agentmesh.agents.state.MeshRedis.text;
+
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Node outputs recorded per exact input (run, node, input id), and short claims that keep two
+ * replicas from working on the same redelivered input at once.
+ *
+ * <p>A checkpoint is a hash written by one Lua script (fields and TTL together). {@link #save}
+ * keeps the first recorded output: when two duplicates both reached the model, every later
+ * redelivery re-emits the same answer.
+ */
+public final class Checkpoints {
+
+  private static final String OUTPUT = "output";
+  private static final String CONTENT_TYPE = "contentType";
+  private static final String TOKENS_IN = "tokensIn";
+  private static final String TOKENS_OUT = "tokensOut";
+  private static final String MODEL_LATENCY_MS = "modelLatencyMs";
+  private static final String RECORDED_AT = "recordedAt";
+  private static final String HOPS = "hops";
+
+  private final MeshRedis redis;
+
+  Checkpoints(MeshRedis redis) {
+    this.redis = redis;
+  }
+
+  /** The checkpoint of this exact input, if one was recorded. */
+  public CompletionStage<Optional<Checkpoint>> find(String runId, String node, String inputId) {
+    String key = redis.keys().checkpoint(runId, node, inputId);
+    return redis.commands().hgetall(key).thenApply(fields -> decode(runId, node, inputId, fields));
+  }
+
+  /** Records a checkpoint unless one exists for the same input (the first one is kept). */
+  public CompletionStage<Void> save(Checkpoint checkpoint) {
+    return saveIfAbsent(checkpoint).thenApply(written -> null);
+  }
+
+  /** Records a checkpoint unless one exists; true when this one was written. */
+  public CompletionStage<Boolean> saveIfAbsent(Checkpoint checkpoint) {
+    Objects.requireNonNull(checkpoint, "checkpoint");
+    String key = redis.keys().checkpoint(checkpoint.runId(), checkpoint.node(), checkpoint.inputId());
+    List<byte[]> args = new ArrayList<>();
+    args.add(redis.ttlArg());
+    args.add(bytes(RECORDED_AT));
+    pair(args, OUTPUT, checkpoint.output());
+    pair(args, CONTENT_TYPE, bytes(checkpoint.contentType()));
+    pair(args, TOKENS_IN, bytes(checkpoint.tokensIn()));
+    pair(args, TOKENS_OUT, bytes(checkpoint.tokensOut()));
+    pair(args, MODEL_LATENCY_MS, bytes(checkpoint.modelLatencyMs()));
+    pair(args, RECORDED_AT, bytes(checkpoint.recordedAt().toEpochMilli()));
+    checkpoint.hops().ifPresent(hops -> pair(args, HOPS, hops));
+    return redis.<Long>eval(LuaScript.HASH_WRITE, ScriptOutputType.INTEGER, key, args.toArray(byte[][]::new))
+        .thenApply(written -> written == 1L);
+  }
+
+  /**
+   * Claims an input for {@code owner} for {@code ttl} (SET NX PX); true when this caller got it.
+   * A claim that is not released expires, so a crashed owner blocks nobody for long.
+   */
+  public CompletionStage<Boolean> claim(String runId, String node, String inputId, String owner, Duration ttl) {
+    Objects.requireNonNull(owner, "owner");
+    if (ttl.toMillis() < 1) {
+      throw new IllegalArgumentException("claim ttl must be at least 1 ms, got " + ttl);
+    }
+    String key = redis.keys().claim(runId, node, inputId);
+    return redis.commands().set(key, bytes(owner), SetArgs.Builder.nx().px(ttl.toMillis()))
+        .thenApply("OK"::equals);
+  }
+
+  /** Releases a claim if {@code owner} still holds it; true when released. */
+  public CompletionStage<Boolean> release(String runId, String node, String inputId, String owner) {
+    Objects.requireNonNull(owner, "owner");
+    String key = redis.keys().claim(runId, node, inputId);
+    return redis.<Long>eval(LuaScript.CLAIM_RELEASE, ScriptOutputType.INTEGER, key, bytes(owner))
+        .thenApply(released -> released == 1L);
+  }
+
+  private static void pair(List<byte[]> args, String field, byte[] value) {
+    args.add(bytes(field));
+    args.add(value);
+  }
+
+  private static Optional<Checkpoint> decode(String runId, String node, String inputId, Map<String, byte[]> f) {
+    if (f == null || !f.containsKey(RECORDED_AT)) {
+      return Optional.empty();
+    }
+    return Optional.of(new Checkpoint(runId, node, inputId,
+        f.get(OUTPUT),
+        text(f.get(CONTENT_TYPE)),
+        Long.parseLong(text(f.get(TOKENS_IN))),
+        Long.parseLong(text(f.get(TOKENS_OUT))),
+        Long.parseLong(text(f.get(MODEL_LATENCY_MS))),
+        Instant.ofEpochMilli(Long.parseLong(text(f.get(RECORDED_AT)))),
+        Optional.ofNullable(f.get(HOPS))));
+  }
+}

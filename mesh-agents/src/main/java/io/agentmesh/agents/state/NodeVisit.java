@@ -1,0 +1,26 @@
+package io.agentmesh.agents.state;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * What a run record holds about one node: last start and finish, and totals over its visits.
+ *
+ * @param node the node
+ * @param started when it last started
+ * @param finished when it last finished
+ * @param serviceMs total time spent in the node
+ * @param modelMs total time spent waiting for models
+ * @param tokensIn total prompt tokens
+ * @param tokensOut total completion tokens
+ * @param attempts how many times it started (retries and loop rounds included)
+ */
+public record NodeVisit(
+    String node,
+    Optional<Instant> started,
+    Optional<Instant> finished,
+    long serviceMs,
+    long modelMs,
+    long tokensIn,
+    long tokensOut,
+    long attempts) {}

@@ -1,0 +1,109 @@
+package io.agentmesh.agents.state;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * Every Redis key name of the mesh, made here and nowhere else.
+ *
+ * <p>A key reads {@code <prefix>:{<runId>}:<kind>[:<segment>...]}. The run id in braces is the
+ * hash tag: Redis Cluster hashes only that part, so all keys of a run live in one slot and a Lua
+ * script may touch any of them atomically. Segments (node, input id, agent, tool call id) are
+ * percent-encoded for {@code % : { }} and control characters, so a segment can never forge
+ * another segment or a second hash tag. A run id may not contain braces or be blank.
+ */
+public final class RedisKeys {
+
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+  private final String prefix;
+
+  /** Keys under the given prefix. */
+  public RedisKeys(String prefix) {
+    this.prefix = Objects.requireNonNull(prefix, "prefix");
+  }
+
+  /** Keys under the prefix of the given configuration. */
+  public static RedisKeys of(StateConfig config) {
+    return new RedisKeys(config.keyPrefix());
+  }
+
+  /** The run record hash. */
+  public String run(String runId) {
+    return base(runId, "run");
+  }
+
+  /** The shared, versioned state of a run. */
+  public String state(String runId) {
+    return base(runId, "state");
+  }
+
+  /** The checkpoint of one node for one input. */
+  public String checkpoint(String runId, String node, String inputId) {
+    return base(runId, "ckpt") + ':' + segment("node", node) + ':' + segment("inputId", inputId);
+  }
+
+  /** The claim a worker takes on one input of one node. */
+  public String claim(String runId, String node, String inputId) {
+    return base(runId, "claim") + ':' + segment("node", node) + ':' + segment("inputId", inputId);
+  }
+
+  /** The recorded effect of one tool call. */
+  public String toolEffect(String runId, String node, String inputId, String toolCallId) {
+    return base(runId, "tool") + ':' + segment("node", node) + ':' + segment("inputId", inputId)
+        + ':' + segment("toolCallId", toolCallId);
+  }
+
+  /** The conversation memory of one agent in one run. */
+  public String memory(String runId, String agent) {
+    return base(runId, "mem") + ':' + segment("agent", agent);
+  }
+
+  /** A claim-checked payload, addressed by its SHA-256 (hex). */
+  public String blob(String runId, String sha256Hex) {
+    return base(runId, "blob") + ':' + segment("sha256", sha256Hex);
+  }
+
+  /** The glob matching every key of a run (for inspection and tests; never for hot paths). */
+  public String runPattern(String runId) {
+    return base(runId, "*");
+  }
+
+  /** The hash tag of a run: {@code {runId}}. */
+  public static String hashTag(String runId) {
+    return '{' + checkRunId(runId) + '}';
+  }
+
+  /** Returns the run id when it may be used in a key. */
+  public static String checkRunId(String runId) {
+    Objects.requireNonNull(runId, "runId");
+    if (runId.isBlank()) {
+      throw new IllegalArgumentException("runId must not be blank");
+    }
+    if (runId.indexOf('{') >= 0 || runId.indexOf('}') >= 0) {
+      throw new IllegalArgumentException("runId must not contain '{' or '}', got '" + runId + "'");
+    }
+    return runId;
+  }
+
+  private String base(String runId, String kind) {
+    return prefix + ':' + hashTag(runId) + ':' + kind;
+  }
+
+  private static String segment(String name, String value) {
+    Objects.requireNonNull(value, name);
+    if (value.isEmpty()) {
+      throw new IllegalArgumentException(name + " must not be empty");
+    }
+    StringBuilder out = new StringBuilder(value.length());
+    for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      if (c == '%' || c == ':' || c == '{' || c == '}' || c < 0x20 || c >= 0x7f) {
+        out.append('%').append(HEX[c >> 4]).append(HEX[c & 0xf]);
+      } else {
+        out.append((char) c);
+      }
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,254 @@
+package io.agentmesh.agents.state;
+
+import static io.agentmesh.agents.state.MeshRedis.bytes;
+import static io.agentmesh.agents.state.MeshRedis.text;
+
+import io.lettuce.core.ScriptOutputType;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Run records: one Redis hash per run holding the status, the graph, timestamps, counters, the
+ * error, the result reference, the cancel flag, and per-node fields {@code node:<name>:<metric>}.
+ *
+ * <p>Every write is one Lua script, so fields, counters and the TTL change together, and the
+ * terminal transition can check-and-set the status in one step: whichever of any number of
+ * concurrent {@link #complete} calls runs first wins, the others see a terminal status and lose.
+ * Timestamps are epoch milliseconds.
+ */
+public final class RunRecords {
+
+  private static final String STATUS = "status";
+  private static final String GRAPH = "graph";
+  private static final String GRAPH_VERSION = "graphVersion";
+  private static final String CREATED_AT = "createdAt";
+  private static final String UPDATED_AT = "updatedAt";
+  private static final String FINISHED_AT = "finishedAt";
+  private static final String HOPS = "hops";
+  private static final String TOKENS = "tokens";
+  private static final String TOKENS_IN = "tokensIn";
+  private static final String TOKENS_OUT = "tokensOut";
+  private static final String ERROR_CODE = "errorCode";
+  private static final String ERROR_MESSAGE = "errorMessage";
+  private static final String ERROR_NODE = "errorNode";
+  private static final String RESULT_REF = "resultRef";
+  private static final String CANCEL_REQUESTED = "cancelRequested";
+
+  private static final String NODE_PREFIX = "node:";
+  private static final String N_STARTED = "started";
+  private static final String N_FINISHED = "finished";
+  private static final String N_SERVICE_MS = "serviceMs";
+  private static final String N_MODEL_MS = "modelMs";
+  private static final String N_TOKENS_IN = "tokensIn";
+  private static final String N_TOKENS_OUT = "tokensOut";
+  private static final String N_ATTEMPTS = "attempts";
+
+  private final MeshRedis redis;
+
+  RunRecords(MeshRedis redis) {
+    this.redis = redis;
+  }
+
+  /** Creates the record of a new run as PENDING; false when the run already has one. */
+  public CompletionStage<Boolean> create(String runId, String graph, String graphVersion) {
+    Objects.requireNonNull(graph, "graph");
+    Objects.requireNonNull(graphVersion, "graphVersion");
+    byte[] now = now();
+    return redis.<Long>eval(LuaScript.HASH_WRITE, ScriptOutputType.INTEGER, redis.keys().run(runId),
+            redis.ttlArg(), bytes(STATUS),
+            bytes(STATUS), bytes(RunStatus.PENDING.name()),
+            bytes(GRAPH), bytes(graph),
+            bytes(GRAPH_VERSION), bytes(graphVersion),
+            bytes(CREATED_AT), now,
+            bytes(UPDATED_AT), now)
+        .thenApply(written -> written == 1L);
+  }
+
+  /**
+   * Records that a node started; a PENDING run becomes RUNNING. Returns the node's attempt count,
+   * this start included.
+   */
+  public CompletionStage<Long> nodeStarted(String runId, String node) {
+    byte[] now = now();
+    return redis.eval(LuaScript.RUN_NODE_START, ScriptOutputType.INTEGER, redis.keys().run(runId),
+        redis.ttlArg(), bytes(STATUS), bytes(RunStatus.PENDING.name()), bytes(RunStatus.RUNNING.name()),
+        bytes(nodeField(node, N_ATTEMPTS)),
+        bytes(nodeField(node, N_STARTED)), now,
+        bytes(UPDATED_AT), now);
+  }
+
+  /** Records that a node finished, adding its times and tokens to its totals and the run's. */
+  public CompletionStage<Void> nodeFinished(
+      String runId, String node, long serviceMs, long modelMs, long tokensIn, long tokensOut) {
+    if (serviceMs < 0 || modelMs < 0 || tokensIn < 0 || tokensOut < 0) {
+      throw new IllegalArgumentException("times and tokens must not be negative");
+    }
+    byte[] now = now();
+    return this.<List<Long>>update(runId,
+            List.of(bytes(nodeField(node, N_FINISHED)), now, bytes(UPDATED_AT), now),
+            List.of(
+                bytes(nodeField(node, N_SERVICE_MS)), bytes(serviceMs),
+                bytes(nodeField(node, N_MODEL_MS)), bytes(modelMs),
+                bytes(nodeField(node, N_TOKENS_IN)), bytes(tokensIn),
+                bytes(nodeField(node, N_TOKENS_OUT)), bytes(tokensOut),
+                bytes(TOKENS_IN), bytes(tokensIn),
+                bytes(TOKENS_OUT), bytes(tokensOut)))
+        .thenApply(values -> null);
+  }
+
+  /** Charges tokens against the run's budget; returns the run's new total. */
+  public CompletionStage<Long> addTokens(String runId, long tokens) {
+    return increment(runId, TOKENS, tokens);
+  }
+
+  /** Counts hops against the run's hop limit; returns the run's new total. */
+  public CompletionStage<Long> addHops(String runId, long hops) {
+    return increment(runId, HOPS, hops);
+  }
+
+  /**
+   * Moves the run to a terminal status unless it already has one. Returns true for exactly one
+   * caller per run: the one whose transition happened.
+   */
+  public CompletionStage<Boolean> complete(
+      String runId, RunStatus status, Optional<RunError> error, Optional<String> resultRef) {
+    Objects.requireNonNull(status, "status");
+    if (!status.isTerminal()) {
+      throw new IllegalArgumentException("complete needs a terminal status, got " + status);
+    }
+    List<byte[]> args = new ArrayList<>();
+    args.add(redis.ttlArg());
+    args.add(bytes(STATUS));
+    List<RunStatus> terminal = Arrays.stream(RunStatus.values()).filter(RunStatus::isTerminal).toList();
+    args.add(bytes(terminal.size()));
+    terminal.forEach(s -> args.add(bytes(s.name())));
+    byte[] now = now();
+    pair(args, STATUS, bytes(status.name()));
+    pair(args, FINISHED_AT, now);
+    pair(args, UPDATED_AT, now);
+    error.ifPresent(e -> {
+      pair(args, ERROR_CODE, bytes(e.code()));
+      pair(args, ERROR_MESSAGE, bytes(e.message()));
+      e.node().ifPresent(n -> pair(args, ERROR_NODE, bytes(n)));
+    });
+    resultRef.ifPresent(ref -> pair(args, RESULT_REF, bytes(ref)));
+    return redis.<Long>eval(LuaScript.RUN_COMPLETE, ScriptOutputType.INTEGER, redis.keys().run(runId),
+            args.toArray(byte[][]::new))
+        .thenApply(won -> won == 1L);
+  }
+
+  /** {@link #complete} with SUCCEEDED and a result reference. */
+  public CompletionStage<Boolean> succeed(String runId, String resultRef) {
+    return complete(runId, RunStatus.SUCCEEDED, Optional.empty(), Optional.of(resultRef));
+  }
+
+  /** {@link #complete} with FAILED and the error. */
+  public CompletionStage<Boolean> fail(String runId, RunError error) {
+    return complete(runId, RunStatus.FAILED, Optional.of(error), Optional.empty());
+  }
+
+  /** Asks for the run to be cancelled; workers see it through {@link #isCancelRequested}. */
+  public CompletionStage<Void> requestCancel(String runId) {
+    byte[] now = now();
+    return this.<List<Long>>update(runId, List.of(bytes(CANCEL_REQUESTED), bytes(1), bytes(UPDATED_AT), now), List.of())
+        .thenApply(values -> null);
+  }
+
+  /** Whether someone asked to cancel the run. */
+  public CompletionStage<Boolean> isCancelRequested(String runId) {
+    return redis.commands().hget(redis.keys().run(runId), CANCEL_REQUESTED)
+        .thenApply(value -> "1".equals(text(value)));
+  }
+
+  /** The run's record, if it has one. */
+  public CompletionStage<Optional<RunRecord>> get(String runId) {
+    return redis.commands().hgetall(redis.keys().run(runId)).thenApply(fields -> decode(runId, fields));
+  }
+
+  private CompletionStage<Long> increment(String runId, String field, long by) {
+    if (by < 0) {
+      throw new IllegalArgumentException(field + " increment must not be negative, got " + by);
+    }
+    return this.<List<Long>>update(runId, List.of(bytes(UPDATED_AT), now()), List.of(bytes(field), bytes(by)))
+        .thenApply(values -> values.get(0));
+  }
+
+  private <T> CompletionStage<T> update(String runId, List<byte[]> sets, List<byte[]> increments) {
+    List<byte[]> args = new ArrayList<>(2 + sets.size() + increments.size());
+    args.add(redis.ttlArg());
+    args.add(bytes(sets.size() / 2));
+    args.addAll(sets);
+    args.addAll(increments);
+    return redis.eval(LuaScript.HASH_UPDATE, ScriptOutputType.MULTI, redis.keys().run(runId),
+        args.toArray(byte[][]::new));
+  }
+
+  private byte[] now() {
+    return bytes(redis.clock().millis());
+  }
+
+  private static String nodeField(String node, String metric) {
+    Objects.requireNonNull(node, "node");
+    if (node.isEmpty()) {
+      throw new IllegalArgumentException("node must not be empty");
+    }
+    return NODE_PREFIX + node + ':' + metric;
+  }
+
+  private static void pair(List<byte[]> args, String field, byte[] value) {
+    args.add(bytes(field));
+    args.add(value);
+  }
+
+  private static Optional<RunRecord> decode(String runId, Map<String, byte[]> f) {
+    if (f == null || !f.containsKey(STATUS)) {
+      return Optional.empty();
+    }
+    Map<String, Map<String, String>> perNode = new HashMap<>();
+    f.forEach((field, value) -> {
+      int metricAt = field.lastIndexOf(':');
+      if (field.startsWith(NODE_PREFIX) && metricAt > NODE_PREFIX.length()) {
+        perNode.computeIfAbsent(field.substring(NODE_PREFIX.length(), metricAt), n -> new HashMap<>())
+            .put(field.substring(metricAt + 1), text(value));
+      }
+    });
+    Map<String, NodeVisit> nodes = new HashMap<>();
+    perNode.forEach((node, m) -> nodes.put(node, new NodeVisit(node,
+        instant(m.get(N_STARTED)), instant(m.get(N_FINISHED)),
+        number(m.get(N_SERVICE_MS)), number(m.get(N_MODEL_MS)),
+        number(m.get(N_TOKENS_IN)), number(m.get(N_TOKENS_OUT)), number(m.get(N_ATTEMPTS)))));
+    Optional<RunError> error = Optional.ofNullable(text(f.get(ERROR_CODE)))
+        .map(code -> new RunError(code, Objects.requireNonNullElse(text(f.get(ERROR_MESSAGE)), ""),
+            Optional.ofNullable(text(f.get(ERROR_NODE)))));
+    return Optional.of(new RunRecord(runId,
+        RunStatus.valueOf(text(f.get(STATUS))),
+        Objects.requireNonNullElse(text(f.get(GRAPH)), ""),
+        Objects.requireNonNullElse(text(f.get(GRAPH_VERSION)), ""),
+        instant(text(f.get(CREATED_AT))),
+        instant(text(f.get(UPDATED_AT))),
+        instant(text(f.get(FINISHED_AT))),
+        nodes,
+        number(text(f.get(HOPS))),
+        number(text(f.get(TOKENS))),
+        number(text(f.get(TOKENS_IN))),
+        number(text(f.get(TOKENS_OUT))),
+        error,
+        Optional.ofNullable(text(f.get(RESULT_REF))),
+        "1".equals(text(f.get(CANCEL_REQUESTED)))));
+  }
+
+  private static Optional<Instant> instant(String millis) {
+    return Optional.ofNullable(millis).map(m -> Instant.ofEpochMilli(Long.parseLong(m)));
+  }
+
+  private static long number(String value) {
+    return value == null ? 0 : Long.parseLong(value);
+  }
+}

@@ -1,0 +1,118 @@
+package io.agentmesh.agents.state;
+
+import static io.agentmesh.agents.state.MeshRedis.bytes;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.ScriptOutputType;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Shared state of a run: a JSON object with a version, changed only by compare-and-set.
+ *
+ * <p>The state is a hash of two fields, the version and the JSON. A Lua script compares the
+ * version and writes the new JSON and version in one step, so two writers that read the same
+ * version cannot both succeed. {@link #update} reads, applies the change, and tries to set; on
+ * a conflict it re-reads and re-applies the change to the newer state, so no update is lost —
+ * the change function must therefore be free of side effects (it may run more than once).
+ */
+public final class RunState {
+
+  private static final String VERSION = "version";
+  private static final String VALUE = "value";
+  private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
+
+  private final MeshRedis redis;
+
+  RunState(MeshRedis redis) {
+    this.redis = redis;
+  }
+
+  /** The run's state and its version; an empty map at version 0 when none was stored. */
+  public CompletionStage<Versioned<Map<String, Object>>> get(String runId) {
+    String key = redis.keys().state(runId);
+    return redis.commands().hmget(key, VERSION, VALUE).thenApply(values -> decode(key, values));
+  }
+
+  /** Stores {@code newState} if the state is still at {@code expectedVersion}; true when stored. */
+  public CompletionStage<Boolean> compareAndSet(String runId, long expectedVersion, Map<String, Object> newState) {
+    return trySet(runId, expectedVersion, newState).thenApply(version -> version > 0);
+  }
+
+  /**
+   * Applies {@code change} to the current state and stores the result, retrying on conflicts up to
+   * {@code maxRetries} times with a short jittered pause. The change runs on a virtual thread and
+   * gets a private copy it may modify. Completes with the stored state, or with a
+   * {@link StateConflictException} when every attempt lost; an exception from {@code change}
+   * fails the stage and leaves the state as it was.
+   */
+  public CompletionStage<Versioned<Map<String, Object>>> update(
+      String runId, Function<Map<String, Object>, Map<String, Object>> change, int maxRetries) {
+    Objects.requireNonNull(change, "change");
+    if (maxRetries < 0) {
+      throw new IllegalArgumentException("maxRetries must not be negative, got " + maxRetries);
+    }
+    return attempt(runId, change, 0, maxRetries);
+  }
+
+  private CompletionStage<Versioned<Map<String, Object>>> attempt(
+      String runId, Function<Map<String, Object>, Map<String, Object>> change, int attempt, int maxRetries) {
+    return get(runId)
+        .thenApplyAsync(current -> new Versioned<>(current.version(),
+            Objects.requireNonNull(change.apply(current.value()), "state change returned null")),
+            redis.userExecutor())
+        .thenCompose(next -> trySet(runId, next.version(), next.value()).thenCompose(version -> {
+          if (version > 0) {
+            return CompletableFuture.completedFuture(new Versioned<>(version, next.value()));
+          }
+          if (attempt >= maxRetries) {
+            return CompletableFuture.failedFuture(
+                new StateConflictException(redis.keys().state(runId), attempt + 1));
+          }
+          long pauseMicros = ThreadLocalRandom.current().nextLong(50, 200L * Math.min(attempt + 1, 10));
+          return CompletableFuture.supplyAsync(() -> null,
+                  CompletableFuture.delayedExecutor(pauseMicros, TimeUnit.MICROSECONDS, redis.userExecutor()))
+              .thenCompose(ignored -> attempt(runId, change, attempt + 1, maxRetries));
+        }));
+  }
+
+  /** The new version when set, or 0 on a conflict. */
+  private CompletionStage<Long> trySet(String runId, long expectedVersion, Map<String, Object> newState) {
+    Objects.requireNonNull(newState, "newState");
+    if (expectedVersion < 0) {
+      throw new IllegalArgumentException("expectedVersion must not be negative, got " + expectedVersion);
+    }
+    byte[] value;
+    try {
+      value = redis.json().writeValueAsBytes(newState);
+    } catch (JsonProcessingException e) {
+      return CompletableFuture.failedFuture(new StateException("run state of " + runId + " is not JSON-serialisable", e));
+    }
+    return redis.<List<Object>>eval(LuaScript.STATE_CAS, ScriptOutputType.MULTI, redis.keys().state(runId),
+            redis.ttlArg(), bytes(expectedVersion), value, bytes(VERSION), bytes(VALUE))
+        .thenApply(reply -> ((Long) reply.get(0)) == 1L ? (Long) reply.get(1) : 0L);
+  }
+
+  private Versioned<Map<String, Object>> decode(String key, List<KeyValue<String, byte[]>> values) {
+    byte[] version = values.get(0).getValueOrElse(null);
+    byte[] json = values.get(1).getValueOrElse(null);
+    if (version == null || json == null) {
+      return new Versioned<>(0, new LinkedHashMap<>());
+    }
+    try {
+      return new Versioned<>(Long.parseLong(MeshRedis.text(version)), redis.json().readValue(json, MAP));
+    } catch (IOException e) {
+      throw new StateException("run state " + key + " does not hold a JSON object", e);
+    }
+  }
+}

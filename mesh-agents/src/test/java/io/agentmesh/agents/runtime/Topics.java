@@ -1,0 +1,73 @@
+package io.agentmesh.agents.runtime;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Topic chores for runtime tests against the real broker. */
+final class Topics {
+
+  private Topics() {}
+
+  static void create(String bootstrap, int partitions, String... names) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      List<NewTopic> topics = new ArrayList<>();
+      for (String name : names) {
+        topics.add(new NewTopic(name, partitions, (short) 1));
+      }
+      admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  static void produce(String bootstrap, String topic, int count) {
+    produce(bootstrap, topic, 0, count);
+  }
+
+  /** Records keyed run-i with values task-i, for i in [from, from + count). */
+  static void produce(String bootstrap, String topic, int from, int count) {
+    Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 5);
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
+      for (int i = from; i < from + count; i++) {
+        producer.send(new ProducerRecord<>(topic, "run-" + i, "task-" + i));
+      }
+      producer.flush();
+    }
+  }
+
+  /** Every committed record of the topic, read until {@code expected} arrived or the timeout passed, then 300 ms more. */
+  static List<ConsumerRecord<String, String>> readCommitted(String bootstrap, String topic, int expected, Duration timeout) {
+    Map<String, Object> config = Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    List<ConsumerRecord<String, String>> out = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      long settle = Long.MAX_VALUE;
+      while (System.nanoTime() < Math.min(deadline, settle)) {
+        consumer.poll(Duration.ofMillis(100)).forEach(out::add);
+        if (out.size() >= expected && settle == Long.MAX_VALUE) {
+          settle = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300); // catch duplicates arriving late
+        }
+      }
+    }
+    return out;
+  }
+}

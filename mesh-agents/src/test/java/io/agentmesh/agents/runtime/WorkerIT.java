@@ -1,0 +1,195 @@
+package io.agentmesh.agents.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.agentmesh.infra.junit.MeshInfraTest;
+import io.agentmesh.infra.junit.SharedInfra;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@MeshInfraTest
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class WorkerIT {
+
+  private final SharedInfra infra;
+
+  WorkerIT(SharedInfra infra) {
+    this.infra = infra;
+  }
+
+  @Test
+  void publishesEveryOutputExactlyOnceWhenRecordsFinishOutOfOrder() throws Exception {
+    String in = infra.uniqueName("in");
+    String out = infra.uniqueName("out");
+    Topics.create(infra.kafkaBootstrap(), 3, in, out);
+    Topics.produce(infra.kafkaBootstrap(), in, 2_000);
+
+    RecordHandler upper = record -> {
+      Thread.sleep(ThreadLocalRandom.current().nextInt(20)); // finish in random order
+      return Outcome.of(List.of(new ProducerRecord<>(out, record.key(), text(record).toUpperCase().getBytes(StandardCharsets.UTF_8))));
+    };
+    try (Worker worker = worker(in, 300, upper).start()) {
+      List<ConsumerRecord<String, String>> outputs = Topics.readCommitted(infra.kafkaBootstrap(), out, 2_000, Duration.ofSeconds(60));
+      assertThat(outputs).hasSize(2_000);
+      assertThat(outputs.stream().map(ConsumerRecord::value).distinct()).hasSize(2_000).contains("TASK-0", "TASK-1999");
+    }
+  }
+
+  @Test
+  void keepsAThousandRecordsInFlightOnOnePartition() throws Exception {
+    String in = infra.uniqueName("in");
+    Topics.create(infra.kafkaBootstrap(), 1, in);
+    Topics.produce(infra.kafkaBootstrap(), in, 1_000);
+    CountDownLatch allStarted = new CountDownLatch(1_000);
+    AtomicInteger finished = new AtomicInteger();
+
+    RecordHandler waitForAll = record -> {
+      allStarted.countDown();
+      // each handler blocks until all 1,000 run at once: only possible without head-of-line blocking
+      boolean together = allStarted.await(60, TimeUnit.SECONDS);
+      finished.incrementAndGet();
+      return together ? Outcome.none() : Outcome.none();
+    };
+    try (Worker worker = worker(in, 1_000, waitForAll).start()) {
+      assertThat(allStarted.await(60, TimeUnit.SECONDS)).as("1,000 handlers in flight together").isTrue();
+      await().atMost(Duration.ofSeconds(30)).until(() -> finished.get() == 1_000);
+    }
+  }
+
+  @Test
+  void neverRunsMoreThanTheInFlightLimit() throws Exception {
+    String in = infra.uniqueName("in");
+    Topics.create(infra.kafkaBootstrap(), 2, in);
+    Topics.produce(infra.kafkaBootstrap(), in, 300);
+    AtomicInteger current = new AtomicInteger();
+    AtomicInteger peak = new AtomicInteger();
+    AtomicInteger done = new AtomicInteger();
+
+    RecordHandler slow = record -> {
+      peak.accumulateAndGet(current.incrementAndGet(), Math::max);
+      Thread.sleep(5);
+      current.decrementAndGet();
+      done.incrementAndGet();
+      return Outcome.none();
+    };
+    try (Worker worker = worker(in, 10, slow).start()) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> done.get() == 300);
+    }
+    assertThat(peak.get()).isBetween(2, 10);
+  }
+
+  @Test
+  void redeliversWhatACrashedReplicaLeftUnfinishedAndPublishesItOnce() throws Exception {
+    String in = infra.uniqueName("in");
+    String out = infra.uniqueName("out");
+    Topics.create(infra.kafkaBootstrap(), 2, in, out);
+    Topics.produce(infra.kafkaBootstrap(), in, 200);
+    String group = infra.uniqueName("group");
+    AtomicInteger firstHandled = new AtomicInteger();
+
+    // The first replica completes half the records, then hangs on the rest and is stopped with no grace.
+    RecordHandler hangsAfterHundred = record -> {
+      if (firstHandled.incrementAndGet() > 100) {
+        Thread.sleep(Long.MAX_VALUE);
+      }
+      return Outcome.of(List.of(new ProducerRecord<>(out, record.key(), record.value())));
+    };
+    Worker first = Worker.create(config(group, in, 500), hangsAfterHundred, deadLetterTo(out), WorkerListener.NONE).start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> firstHandled.get() > 150);
+    first.stop(Duration.ZERO);
+
+    RecordHandler copy = record -> Outcome.of(List.of(new ProducerRecord<>(out, record.key(), record.value())));
+    try (Worker second = Worker.create(config(group, in, 500), copy, deadLetterTo(out), WorkerListener.NONE).start()) {
+      List<ConsumerRecord<String, String>> outputs = Topics.readCommitted(infra.kafkaBootstrap(), out, 200, Duration.ofSeconds(60));
+      Map<String, Long> perTask = outputs.stream().collect(Collectors.groupingBy(ConsumerRecord::value, Collectors.counting()));
+      assertThat(perTask).hasSize(200);
+      assertThat(perTask.values()).allMatch(n -> n == 1);
+    }
+  }
+
+  @Test
+  void publishesTheFailureHandlersOutcomeWhenTheHandlerThrows() throws Exception {
+    String in = infra.uniqueName("in");
+    String dlq = infra.uniqueName("dlq");
+    Topics.create(infra.kafkaBootstrap(), 1, in, dlq);
+    Topics.produce(infra.kafkaBootstrap(), in, 5);
+    RecordHandler broken = record -> {
+      throw new IllegalStateException("agent bug on " + text(record));
+    };
+    try (Worker worker = Worker.create(config(infra.uniqueName("g"), in, 10), broken, deadLetterTo(dlq), WorkerListener.NONE).start()) {
+      List<ConsumerRecord<String, String>> dead = Topics.readCommitted(infra.kafkaBootstrap(), dlq, 5, Duration.ofSeconds(30));
+      assertThat(dead).extracting(ConsumerRecord::value).hasSize(5).allMatch(v -> v.startsWith("IllegalStateException: agent bug on task-"));
+      assertThat(worker.state()).isEqualTo(Worker.State.RUNNING);
+    }
+  }
+
+  @Test
+  void twoReplicasShareTheWorkAndAThirdJoiningUnderLoadLosesNothing() throws Exception {
+    String in = infra.uniqueName("in");
+    String out = infra.uniqueName("out");
+    Topics.create(infra.kafkaBootstrap(), 4, in, out);
+    String group = infra.uniqueName("group");
+    Map<String, AtomicInteger> perReplica = new ConcurrentHashMap<>();
+    Map<String, Boolean> owns = new ConcurrentHashMap<>();
+    Function<String, RecordHandler> handlerFor = name -> record -> {
+      perReplica.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
+      Thread.sleep(2);
+      return Outcome.of(List.of(new ProducerRecord<>(out, record.key(), record.value())));
+    };
+    Function<String, WorkerListener> ownership = name -> new WorkerListener() {
+      @Override
+      public void assigned(java.util.Set<org.apache.kafka.common.TopicPartition> partitions) {
+        if (!partitions.isEmpty()) {
+          owns.put(name, true);
+        }
+      }
+    };
+    try (Worker a = Worker.create(config(group, in, 50), handlerFor.apply("a"), deadLetterTo(out), ownership.apply("a")).start();
+         Worker b = Worker.create(config(group, in, 50), handlerFor.apply("b"), deadLetterTo(out), ownership.apply("b")).start()) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> owns.containsKey("a") && owns.containsKey("b"));
+      Topics.produce(infra.kafkaBootstrap(), in, 1_000);
+      await().atMost(Duration.ofSeconds(30)).until(() -> perReplica.values().stream().mapToInt(AtomicInteger::get).sum() > 200);
+      try (Worker c = Worker.create(config(group, in, 50), handlerFor.apply("c"), deadLetterTo(out), WorkerListener.NONE).start()) {
+        Topics.produce(infra.kafkaBootstrap(), in, 1_000, 1_000); // more load while the group rebalances
+        List<ConsumerRecord<String, String>> outputs = Topics.readCommitted(infra.kafkaBootstrap(), out, 2_000, Duration.ofSeconds(60));
+        Map<String, Long> perTask = outputs.stream().collect(Collectors.groupingBy(ConsumerRecord::value, Collectors.counting()));
+        assertThat(outputs).hasSize(2_000);
+        assertThat(perTask).hasSize(2_000).containsKeys("task-0", "task-1999");
+      }
+    }
+    assertThat(perReplica.get("a")).as("replica a took work").isNotNull();
+    assertThat(perReplica.get("b")).as("replica b took work").isNotNull();
+  }
+
+  private Worker worker(String topic, int maxInFlight, RecordHandler handler) {
+    return Worker.create(config(infra.uniqueName("group"), topic, maxInFlight), handler, deadLetterTo(topic + "-dlq"), WorkerListener.NONE);
+  }
+
+  private WorkerConfig config(String group, String topic, int maxInFlight) {
+    return WorkerConfig.of(infra.kafkaBootstrap(), group, infra.uniqueName("replica"), List.of(topic), maxInFlight)
+        .withShutdownGrace(Duration.ofSeconds(5));
+  }
+
+  private static FailureHandler deadLetterTo(String topic) {
+    return (record, error) -> Outcome.of(List.of(new ProducerRecord<>(topic, record.key(),
+        (error.getClass().getSimpleName() + ": " + error.getMessage()).getBytes(StandardCharsets.UTF_8))));
+  }
+
+  private static String text(ConsumerRecord<byte[], byte[]> record) {
+    return new String(record.value(), StandardCharsets.UTF_8);
+  }
+}

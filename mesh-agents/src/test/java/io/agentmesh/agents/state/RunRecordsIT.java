@@ -1,0 +1,150 @@
+package io.agentmesh.agents.state;
+
+import static io.agentmesh.agents.state.RedisProbe.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agentmesh.infra.junit.MeshInfraTest;
+import io.agentmesh.infra.junit.SharedInfra;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@MeshInfraTest
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RunRecordsIT {
+
+  private final MeshRedis redis;
+  private final RunRecords runs;
+  private final String runId;
+
+  RunRecordsIT(SharedInfra infra) {
+    this.redis = MeshRedis.connect(infra.redisUri());
+    this.runs = redis.runRecords();
+    this.runId = infra.uniqueName("run");
+  }
+
+  @AfterEach
+  void close() {
+    redis.close();
+  }
+
+  @Test
+  void recordsTheLifeOfARunNodeByNode() {
+    assertThat(await(runs.create(runId, "research", "3"))).isTrue();
+    assertThat(await(runs.create(runId, "other", "9"))).isFalse();
+    assertThat(await(runs.get(runId)).orElseThrow().status()).isEqualTo(RunStatus.PENDING);
+
+    assertThat(await(runs.nodeStarted(runId, "planner"))).isEqualTo(1);
+    await(runs.nodeFinished(runId, "planner", 40, 30, 100, 20));
+    assertThat(await(runs.nodeStarted(runId, "writer"))).isEqualTo(1);
+    assertThat(await(runs.nodeStarted(runId, "writer"))).isEqualTo(2);
+    await(runs.nodeFinished(runId, "writer", 90, 80, 300, 50));
+    assertThat(await(runs.addHops(runId, 2))).isEqualTo(2);
+    assertThat(await(runs.succeed(runId, "mesh.research.results/0@17"))).isTrue();
+
+    RunRecord run = await(runs.get(runId)).orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(run.graph()).isEqualTo("research");
+    assertThat(run.graphVersion()).isEqualTo("3");
+    assertThat(run.createdAt()).isPresent();
+    assertThat(run.finishedAt()).isPresent();
+    assertThat(run.nodes()).containsOnlyKeys("planner", "writer");
+    NodeVisit writer = run.nodes().get("writer");
+    assertThat(writer.attempts()).isEqualTo(2);
+    assertThat(writer.serviceMs()).isEqualTo(90);
+    assertThat(writer.modelMs()).isEqualTo(80);
+    assertThat(writer.started()).isPresent();
+    assertThat(writer.finished()).isPresent();
+    assertThat(run.tokensIn()).isEqualTo(400);
+    assertThat(run.tokensOut()).isEqualTo(70);
+    assertThat(run.hops()).isEqualTo(2);
+    assertThat(run.resultRef()).contains("mesh.research.results/0@17");
+    assertThat(run.error()).isEmpty();
+  }
+
+  @Test
+  void recordsWhyARunFailed() {
+    await(runs.create(runId, "g", "1"));
+    assertThat(await(runs.fail(runId, RunError.at("writer", "MAX_HOPS", "11 hops > 10")))).isTrue();
+    RunRecord run = await(runs.get(runId)).orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(run.error()).contains(RunError.at("writer", "MAX_HOPS", "11 hops > 10"));
+  }
+
+  @Test
+  void aRunCompletesOnceUnderFiftyConcurrentAttempts() throws Exception {
+    await(runs.create(runId, "g", "1"));
+    await(runs.nodeStarted(runId, "a"));
+    int attempts = 50;
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<Boolean>> results = new ArrayList<>();
+    try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < attempts; i++) {
+        RunStatus status = i % 3 == 0 ? RunStatus.SUCCEEDED : i % 3 == 1 ? RunStatus.FAILED : RunStatus.CANCELLED;
+        String ref = "attempt-" + i;
+        results.add(threads.submit(() -> {
+          start.await();
+          return await(runs.complete(runId, status,
+              status == RunStatus.FAILED ? Optional.of(RunError.of("X", ref)) : Optional.empty(), Optional.of(ref)));
+        }));
+      }
+      start.countDown();
+    }
+    List<Integer> winners = new ArrayList<>();
+    for (int i = 0; i < attempts; i++) {
+      if (results.get(i).get()) {
+        winners.add(i);
+      }
+    }
+    assertThat(winners).hasSize(1);
+    RunRecord run = await(runs.get(runId)).orElseThrow();
+    assertThat(run.resultRef()).contains("attempt-" + winners.get(0));
+    assertThat(await(runs.succeed(runId, "late"))).isFalse();
+  }
+
+  @Test
+  void aCancelRequestIsSeenByWorkers() {
+    await(runs.create(runId, "g", "1"));
+    assertThat(await(runs.isCancelRequested(runId))).isFalse();
+    await(runs.requestCancel(runId));
+    assertThat(await(runs.isCancelRequested(runId))).isTrue();
+    assertThat(await(runs.get(runId)).orElseThrow().cancelRequested()).isTrue();
+  }
+
+  @Test
+  void tokenBudgetIncrementsAreAtomicUnderConcurrency() {
+    await(runs.create(runId, "g", "1"));
+    int callers = 16;
+    int each = 100;
+    List<CompletableFuture<List<Long>>> totals = new ArrayList<>();
+    try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int c = 0; c < callers; c++) {
+        totals.add(CompletableFuture.supplyAsync(() -> {
+          List<Long> seen = new ArrayList<>();
+          for (int i = 0; i < each; i++) {
+            seen.add(await(runs.addTokens(runId, 3)));
+          }
+          return seen;
+        }, threads));
+      }
+    }
+    List<Long> all = totals.stream().flatMap(f -> f.join().stream()).toList();
+    assertThat(all).doesNotHaveDuplicates().hasSize(callers * each);
+    assertThat(all.stream().mapToLong(Long::longValue).max().orElseThrow()).isEqualTo(3L * callers * each);
+    assertThat(await(runs.get(runId)).orElseThrow().tokens()).isEqualTo(3L * callers * each);
+  }
+
+  @Test
+  void aRunWithoutARecordHasNone() {
+    assertThat(await(runs.get(runId))).isEmpty();
+  }
+}
