@@ -33,7 +33,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * registry's compacted {@code _schemas}. ACLs are diffed: wanted bindings the broker lacks are
  * added; bindings of the principals this plan manages that are no longer wanted are removed.
  * Bindings of any other principal are never read into the diff, so never touched. Idempotent: a
- * second apply finds an empty diff. The admin client must be allowed to alter ACLs (a super user).
+ * second apply finds an empty diff. {@link #apply} returns once the broker shows the result. The admin client must be allowed to alter ACLs (a super user).
  */
 public final class TopologyApplier {
 
@@ -81,7 +81,30 @@ public final class TopologyApplier {
       List<AclBindingFilter> filters = diff.aclsToRemove().stream().map(AclBinding::toFilter).toList();
       await(admin.deleteAcls(filters).all(), "delete ACLs");
     }
+    awaitVisible(plan, acls);
     return new TopologyResult(diff, topics);
+  }
+
+  /**
+   * Waits until the broker shows what the controller committed: KRaft brokers apply metadata a
+   * moment after the admin call returns, and an agent started at once would meet the old ACLs.
+   */
+  private void awaitVisible(Plan plan, AclPlan acls) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    TopologyDiff left = diff(plan, acls);
+    while (!left.isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        throw new MeshException("applied, but the broker still shows " + left.lines().size() + " differences after "
+            + timeout + ": " + String.join("; ", left.lines()), true);
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new MeshException("interrupted while waiting for the applied topology to show", e, true);
+      }
+      left = diff(plan, acls);
+    }
   }
 
   /** The registry's topic: one partition, compacted, the plan's replication factor. */
