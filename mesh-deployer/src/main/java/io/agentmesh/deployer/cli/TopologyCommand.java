@@ -17,7 +17,6 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -106,10 +105,5 @@ final class TopologyCommand implements Callable<Integer> {
       props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
       return props;
     }
-  }
-
-  /** A command line of this command alone, for tests. */
-  static CommandLine commandLine() {
-    return new CommandLine(new TopologyCommand());
   }
 }
