@@ -48,6 +48,8 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final Path requestedDataDir;
   private final Map<String, String> overrides;
   private final Duration startTimeout;
+  private final Map<String, String> saslUsers;
+  private final String saslAdmin;
 
   private KafkaRaftServer server;
   private Path dataDir;
@@ -61,6 +63,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     this.requestedDataDir = builder.dataDir;
     this.overrides = Map.copyOf(builder.overrides);
     this.startTimeout = builder.startTimeout;
+    this.saslUsers = Map.copyOf(builder.saslUsers);
+    this.saslAdmin = builder.saslAdmin;
   }
 
   /** A builder with loopback, any free port and a temporary log directory. */
@@ -125,11 +129,21 @@ public final class EmbeddedKafka implements AutoCloseable {
     config.put("process.roles", "broker,controller");
     config.put("node.id", Integer.toString(NODE_ID));
     config.put("controller.quorum.voters", NODE_ID + "@" + host + ":" + controllerPort);
-    config.put("listeners", "PLAINTEXT://" + host + ":" + brokerPort + ",CONTROLLER://" + host + ":" + controllerPort);
-    config.put("advertised.listeners", "PLAINTEXT://" + host + ":" + brokerPort);
-    config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    String client = saslUsers.isEmpty() ? "PLAINTEXT" : "SASL_PLAINTEXT";
+    config.put("listeners", client + "://" + host + ":" + brokerPort + ",CONTROLLER://" + host + ":" + controllerPort);
+    config.put("advertised.listeners", client + "://" + host + ":" + brokerPort);
+    config.put("listener.security.protocol.map", client + ":" + client + ",CONTROLLER:PLAINTEXT");
     config.put("controller.listener.names", "CONTROLLER");
-    config.put("inter.broker.listener.name", "PLAINTEXT");
+    config.put("inter.broker.listener.name", client);
+    if (!saslUsers.isEmpty()) {
+      // SASL/PLAIN on the client listener only; the controller listener stays PLAINTEXT.
+      StringBuilder jaas = new StringBuilder(plainLogin(saslAdmin, saslUsers.get(saslAdmin)));
+      jaas.setLength(jaas.length() - 1);
+      saslUsers.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+      config.put("sasl.enabled.mechanisms", "PLAIN");
+      config.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+      config.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
+    }
     config.put("log.dirs", dataDir.toString());
     // A single broker: internal topics must not ask for more replicas than exist (FACTS.md, pitfall 1).
     config.put("offsets.topic.replication.factor", "1");
@@ -195,10 +209,13 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   private void awaitReady() {
-    Map<String, Object> adminConfig = Map.of(
+    Map<String, Object> adminConfig = new java.util.HashMap<>(Map.of(
         AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000));
+    if (!saslUsers.isEmpty()) {
+      adminConfig.putAll(clientSecurity(saslAdmin));
+    }
     long deadline = System.nanoTime() + startTimeout.toNanos();
     Exception last = null;
     try (Admin admin = Admin.create(adminConfig)) {
@@ -219,6 +236,27 @@ public final class EmbeddedKafka implements AutoCloseable {
   /** host:port for {@code bootstrap.servers}. */
   public String bootstrapServers() {
     return host + ":" + port;
+  }
+
+  /**
+   * Client settings that authenticate as {@code user} on the client listener: empty for a
+   * PLAINTEXT broker; SASL_PLAINTEXT with PLAIN and the user's password when SASL users are set.
+   */
+  public Map<String, Object> clientSecurity(String user) {
+    if (saslUsers.isEmpty()) {
+      return Map.of();
+    }
+    String password = saslUsers.get(user);
+    if (password == null) {
+      throw new IllegalArgumentException("kafka: no SASL user '" + user + "'; users are " + saslUsers.keySet());
+    }
+    return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
+        "sasl.jaas.config", plainLogin(user, password));
+  }
+
+  private static String plainLogin(String user, String password) {
+    return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + user
+        + "\" password=\"" + password + "\";";
   }
 
   /** The broker's listening port. */
@@ -289,8 +327,32 @@ public final class EmbeddedKafka implements AutoCloseable {
     private Path dataDir;
     private final Map<String, String> overrides = new LinkedHashMap<>();
     private Duration startTimeout = Duration.ofSeconds(60);
+    private final Map<String, String> saslUsers = new LinkedHashMap<>();
+    private String saslAdmin;
 
     private Builder() {}
+
+    /**
+     * Makes the client listener SASL_PLAINTEXT with the PLAIN mechanism and these users (name to
+     * password); {@code admin} must be one of them and is used between broker and itself and to
+     * check readiness. Authorization is not switched on here: set the authorizer with
+     * {@link #brokerProperty}. The controller listener stays PLAINTEXT.
+     */
+    public Builder saslPlain(Map<String, String> users, String admin) {
+      Objects.requireNonNull(users, "kafka: SASL users");
+      if (!users.containsKey(Objects.requireNonNull(admin, "kafka: SASL admin"))) {
+        throw new IllegalArgumentException("kafka: SASL admin '" + admin + "' is not among the users " + users.keySet());
+      }
+      users.forEach((user, password) -> {
+        if (user.isEmpty() || user.contains("\"") || password.contains("\"") || user.contains(" ")) {
+          throw new IllegalArgumentException("kafka: SASL user '" + user + "' or its password holds a quote or space");
+        }
+      });
+      saslUsers.clear();
+      saslUsers.putAll(users);
+      saslAdmin = admin;
+      return this;
+    }
 
     /** The address to bind and advertise; loopback by default. */
     public Builder host(String host) {

@@ -1,0 +1,90 @@
+package io.agentmesh.deployer.cli;
+
+import io.agentmesh.deployer.compose.ComposeFile;
+import io.agentmesh.deployer.k8s.K8sManifests;
+import io.agentmesh.deployer.k8s.K8sOptions;
+import io.agentmesh.deployer.k8s.ManifestWriter;
+import io.agentmesh.deployer.topology.AclPlan;
+import io.agentmesh.deployer.topology.AclPlanner;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code mesh deploy}: emits what runs a graph on a target. */
+@Command(name = "deploy",
+    description = "Emits everything that runs the graph on a target: k8s (manifests + kustomization.yaml) or "
+        + "compose (docker-compose.yml); local runs it here.")
+final class DeployCommand implements Callable<Integer> {
+
+  /** Where a graph is deployed. */
+  enum Target { K8S, COMPOSE, LOCAL }
+
+  @Spec
+  private CommandSpec spec;
+
+  @Option(names = "--target", required = true, paramLabel = "TARGET", description = "k8s, compose or local.")
+  private Target target;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "DIR", defaultValue = "deploy-out",
+      description = "Output directory (default ${DEFAULT-VALUE}).")
+  private Path output;
+
+  @Option(names = "--image", paramLabel = "IMAGE", defaultValue = K8sOptions.DEFAULT_IMAGE,
+      description = "The mesh image (default ${DEFAULT-VALUE}).")
+  private String image;
+
+  @Option(names = "--gpus-per-model", paramLabel = "N", defaultValue = "1",
+      description = "compose: GPUs reserved by each model server (default ${DEFAULT-VALUE}).")
+  private int gpusPerModel;
+
+  @Parameters(index = "0", paramLabel = "graph.yaml", description = "The graph.")
+  private Path graphYaml;
+
+  @Parameters(index = "1", paramLabel = "deploy.yaml", description = "The deployment spec.")
+  private Path deployYaml;
+
+  /** The lead's hook: more objects for the k8s target (the GPU deployer's model servers). */
+  private List<HasMetadata> extra = List.of();
+
+  /** Sets extra Kubernetes objects to emit with the graph's (model servers); returns this. */
+  DeployCommand withExtra(List<HasMetadata> extra) {
+    this.extra = List.copyOf(extra);
+    return this;
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    GraphFiles files = GraphFiles.load(graphYaml, deployYaml);
+    switch (target) {
+      case K8S -> {
+        AclPlan acls = AclPlanner.plan(files.plan());
+        acls.warnings().forEach(w -> out.println("warning: " + w));
+        List<HasMetadata> objects = K8sManifests.build(files.plan(), files.graph(), acls, files.graphYaml(),
+            files.deployYaml(), K8sOptions.defaults().withImage(image), extra);
+        List<Path> written = ManifestWriter.write(objects, output);
+        out.println("wrote " + written.size() + " files to " + output + " (kubectl apply -k " + output + ")");
+      }
+      case COMPOSE -> {
+        Files.createDirectories(output);
+        Files.writeString(output.resolve("docker-compose.yml"),
+            ComposeFile.yaml(files.plan(), files.graph(), image, gpusPerModel));
+        Files.writeString(output.resolve("graph.yaml"), files.graphYaml());
+        Files.writeString(output.resolve("deploy.yaml"), files.deployYaml());
+        out.println("wrote docker-compose.yml, graph.yaml and deploy.yaml to " + output
+            + " (docker compose -f " + output.resolve("docker-compose.yml") + " up)");
+      }
+      case LOCAL -> throw new UnsupportedOperationException("local is run by the lead's MeshRunner");
+    }
+    return 0;
+  }
+}

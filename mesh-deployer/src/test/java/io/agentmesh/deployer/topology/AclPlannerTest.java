@@ -1,0 +1,126 @@
+package io.agentmesh.deployer.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.agentmesh.core.graph.Graph;
+import io.agentmesh.core.graph.GraphLoader;
+import io.agentmesh.core.plan.Plan;
+import io.agentmesh.core.plan.PlanCompiler;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.resource.PatternType;
+import org.junit.jupiter.api.Test;
+
+class AclPlannerTest {
+
+  static Plan example(String name) {
+    Path dir = Path.of("..", "examples", name);
+    Graph graph = GraphLoader.load(dir.resolve("graph.yaml"));
+    return PlanCompiler.compile(graph, GraphLoader.loadSpec(dir.resolve("deploy.yaml"), graph));
+  }
+
+  private static List<String> lines(AclPlan acls, String principal) {
+    return acls.bindingsOf(principal).stream().map(TopologyDiff::describe).toList();
+  }
+
+  @Test
+  void billingMayReadItsEdgeAndGroupAndWriteOnlyResultsEventsItsDeadLettersAndItsTransactions() {
+    AclPlan acls = AclPlanner.plan(example("support-triage"));
+
+    assertThat(lines(acls, "mesh-support-triage-billing")).containsExactly(
+        "User:mesh-support-triage-billing ALLOW READ TOPIC:LITERAL:mesh.support-triage.edge.triage.billing",
+        "User:mesh-support-triage-billing ALLOW READ GROUP:LITERAL:mesh.support-triage.billing",
+        "User:mesh-support-triage-billing ALLOW WRITE TOPIC:LITERAL:mesh.support-triage.results",
+        "User:mesh-support-triage-billing ALLOW WRITE TOPIC:LITERAL:mesh.support-triage.events",
+        "User:mesh-support-triage-billing ALLOW WRITE TOPIC:LITERAL:mesh.support-triage.dlq.billing",
+        "User:mesh-support-triage-billing ALLOW WRITE TRANSACTIONAL_ID:PREFIXED:mesh.support-triage.billing-");
+  }
+
+  @Test
+  void entryRouterReadsIngressAndWritesEachBranch() {
+    AclPlan acls = AclPlanner.plan(example("support-triage"));
+
+    assertThat(lines(acls, "mesh-support-triage-triage")).contains(
+        "User:mesh-support-triage-triage ALLOW READ TOPIC:LITERAL:mesh.support-triage.ingress",
+        "User:mesh-support-triage-triage ALLOW WRITE TOPIC:LITERAL:mesh.support-triage.edge.triage.billing",
+        "User:mesh-support-triage-triage ALLOW WRITE TOPIC:LITERAL:mesh.support-triage.edge.triage.technical",
+        "User:mesh-support-triage-triage ALLOW WRITE TOPIC:LITERAL:mesh.support-triage.edge.triage.escalate")
+        .noneMatch(l -> l.contains("WRITE TOPIC:LITERAL:mesh.support-triage.ingress"));
+  }
+
+  @Test
+  void gatewayWritesIngressAndReadsResultsAndEventsOnly() {
+    AclPlan acls = AclPlanner.plan(example("support-triage"));
+
+    assertThat(lines(acls, "mesh-support-triage-gateway")).containsExactly(
+        "User:mesh-support-triage-gateway ALLOW WRITE TOPIC:LITERAL:mesh.support-triage.ingress",
+        "User:mesh-support-triage-gateway ALLOW READ TOPIC:LITERAL:mesh.support-triage.results",
+        "User:mesh-support-triage-gateway ALLOW READ TOPIC:LITERAL:mesh.support-triage.events",
+        "User:mesh-support-triage-gateway ALLOW READ GROUP:LITERAL:mesh.support-triage.gateway");
+  }
+
+  @Test
+  void coLocatedNodesShareOnePrincipalWithTheUnionOfTheirRights() {
+    AclPlan acls = AclPlanner.plan(example("research-pipeline"));
+
+    MeshPrincipal edges = acls.principalOfNode("planner");
+    assertThat(edges).isEqualTo(acls.principalOfNode("writer"));
+    assertThat(edges.name()).isEqualTo("mesh-research-pipeline-edges");
+    assertThat(lines(acls, edges.name())).contains(
+        "User:mesh-research-pipeline-edges ALLOW READ TOPIC:LITERAL:mesh.research-pipeline.ingress",
+        "User:mesh-research-pipeline-edges ALLOW READ TOPIC:LITERAL:mesh.research-pipeline.edge.researcher.writer",
+        "User:mesh-research-pipeline-edges ALLOW READ GROUP:LITERAL:mesh.research-pipeline.planner",
+        "User:mesh-research-pipeline-edges ALLOW READ GROUP:LITERAL:mesh.research-pipeline.writer",
+        "User:mesh-research-pipeline-edges ALLOW WRITE TOPIC:LITERAL:mesh.research-pipeline.edge.planner.researcher")
+        .doesNotHaveDuplicates();
+    assertThat(acls.principals()).extracting(MeshPrincipal::name).containsExactly(
+        "mesh-research-pipeline-edges", "mesh-research-pipeline-researcher",
+        "mesh-research-pipeline-gateway", "mesh-research-pipeline-registry");
+  }
+
+  @Test
+  void theOnlyPrefixedPatternsAreTransactionalIdsAndNoAgentTouchesAnotherAgentsTopics() {
+    Plan plan = example("support-triage");
+    AclPlan acls = AclPlanner.plan(plan);
+
+    for (AclBinding b : acls.all()) {
+      if (b.pattern().patternType() == PatternType.PREFIXED) {
+        assertThat(b.pattern().resourceType().name()).isEqualTo("TRANSACTIONAL_ID");
+      }
+    }
+    for (Plan.GroupPlan group : plan.groups()) {
+      String principal = acls.principalOfNode(group.node()).name();
+      plan.groups().stream().filter(other -> other != group).forEach(other ->
+          assertThat(lines(acls, principal)).noneMatch(l -> l.endsWith(":" + other.deadLetterTopic())
+              || l.endsWith("GROUP:LITERAL:" + other.groupId())));
+    }
+    assertThat(acls.warnings()).isEmpty();
+  }
+
+  @Test
+  void warnsWhenATransactionalPrefixAlsoMatchesAnotherNode() {
+    Graph graph = Graph.builder("g")
+        .node(io.agentmesh.core.graph.LlmNode.builder("bill", "m").build())
+        .node(io.agentmesh.core.graph.LlmNode.builder("bill-ing", "m").build())
+        .model(io.agentmesh.core.graph.Model.of("m", "http://localhost:8000/v1", "x"))
+        .edge("START", "bill").edge("bill", "bill-ing").edge("bill-ing", "END")
+        .build();
+    Plan plan = PlanCompiler.compile(graph, io.agentmesh.core.graph.DeploymentSpec.defaults());
+
+    assertThat(AclPlanner.plan(plan).warnings()).singleElement().asString()
+        .contains("'mesh.g.bill-'", "'bill'", "'bill-ing'");
+  }
+
+  @Test
+  void rejectsANodeNamedLikeTheMeshsOwnPrincipals() {
+    Graph graph = Graph.builder("g").node(io.agentmesh.core.graph.LlmNode.builder("gateway", "m").build())
+        .model(io.agentmesh.core.graph.Model.of("m", "http://localhost:8000/v1", "x"))
+        .edge("START", "gateway").edge("gateway", "END").build();
+    Plan plan = PlanCompiler.compile(graph, io.agentmesh.core.graph.DeploymentSpec.defaults());
+
+    assertThatThrownBy(() -> AclPlanner.plan(plan)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'gateway' is reserved");
+  }
+}
