@@ -171,11 +171,34 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  /** A fetched record counts as started at once, so no commit moves past it before it is handled. */
+  /**
+   * A fetched record counts as started at once, so no commit moves past it before it is handled. A
+   * record the partition's committed metadata marks as done was published before a crash or
+   * rebalance: it is skipped (counted as completed) instead of handled again.
+   */
   private void accept(ConsumerRecord<byte[], byte[]> record) {
     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-    progress.computeIfAbsent(partition, p -> new PartitionProgress(record.offset())).started(record.offset());
+    PartitionProgress partitionProgress = progress.computeIfAbsent(partition, p -> restore(p, record.offset()));
+    if (partitionProgress.isDone(record.offset())) {
+      listener.recordSkipped(partition, record.offset());
+      return;
+    }
+    partitionProgress.started(record.offset());
     waiting.add(record);
+  }
+
+  /** The partition's committed progress, read once when the first record of a new assignment arrives. */
+  private PartitionProgress restore(TopicPartition partition, long firstOffset) {
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try {
+        OffsetAndMetadata committed = consumer.committed(Set.of(partition), Duration.ofSeconds(30)).get(partition);
+        return committed == null ? PartitionProgress.at(firstOffset)
+            : PartitionProgress.restore(committed.offset(), committed.metadata());
+      } catch (WakeupException e) {
+        // a wakeup meant for the poll landed here: ask again
+      }
+    }
+    throw new IllegalStateException("worker " + config.clientId() + ": cannot read the committed offset of " + partition);
   }
 
   /** Hands waiting records to virtual threads while under the in-flight limit. */
@@ -231,7 +254,7 @@ public final class Worker implements AutoCloseable {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     progress.forEach((partition, p) -> {
       if (p.hasProgress()) {
-        offsets.put(partition, new OffsetAndMetadata(p.safeOffset()));
+        offsets.put(partition, new OffsetAndMetadata(p.safeOffset(), p.metadata()));
       }
     });
     if (batch.isEmpty() && offsets.isEmpty()) {
@@ -250,7 +273,7 @@ public final class Worker implements AutoCloseable {
         producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
       }
       producer.commitTransaction();
-      offsets.forEach((partition, offset) -> progress.get(partition).markCommitted(offset.offset()));
+      offsets.forEach((partition, offset) -> progress.get(partition).markCommitted(offset.offset(), offset.metadata()));
       listener.committed(batch.size(), sent);
       for (Completion completion : batch) {
         listener.recordCompleted(completion.partition(), completion.offset(), completion.nanos());
@@ -292,7 +315,7 @@ public final class Worker implements AutoCloseable {
         consumer.seek(partition, position);
       }
       generations.merge(partition, 1, Integer::sum);
-      progress.put(partition, new PartitionProgress(position));
+      progress.remove(partition); // restored from the committed offset and metadata at the next fetch
     }
   }
 
@@ -300,8 +323,18 @@ public final class Worker implements AutoCloseable {
     Set<TopicPartition> assignment = consumer.assignment();
     if (inFlight.get() + waiting.size() >= config.maxInFlight()) {
       consumer.pause(assignment);
-    } else if (!consumer.paused().isEmpty()) {
-      consumer.resume(consumer.paused());
+      return;
+    }
+    List<TopicPartition> tooFarAhead = new ArrayList<>();
+    List<TopicPartition> free = new ArrayList<>();
+    for (TopicPartition partition : assignment) {
+      PartitionProgress p = progress.get(partition);
+      (p != null && p.gap() >= PartitionProgress.MAX_GAP ? tooFarAhead : free).add(partition);
+    }
+    consumer.pause(tooFarAhead);
+    List<TopicPartition> resumable = free.stream().filter(consumer.paused()::contains).toList();
+    if (!resumable.isEmpty()) {
+      consumer.resume(resumable);
     }
   }
 

@@ -16,6 +16,9 @@ public interface WorkerListener {
 
   default void recordDiscarded(TopicPartition partition, long offset) { }
 
+  /** A redelivered record that was already handled and published (per the committed metadata): skipped. */
+  default void recordSkipped(TopicPartition partition, long offset) { }
+
   default void handlerFailed(ConsumerRecord<byte[], byte[]> record, Throwable error) { }
 
   default void committed(int records, int published) { }

@@ -122,6 +122,37 @@ class WorkerIT {
   }
 
   @Test
+  void doesNotRepublishRecordsFinishedAboveAnUnfinishedOneAfterAStop() throws Exception {
+    String in = infra.uniqueName("in");
+    String out = infra.uniqueName("out");
+    Topics.create(infra.kafkaBootstrap(), 1, in, out);
+    Topics.produce(infra.kafkaBootstrap(), in, 50);
+    String group = infra.uniqueName("group");
+
+    // the first record hangs; the 49 above it finish and are published while it is still open
+    RecordHandler firstHangs = record -> {
+      if (record.offset() == 0) {
+        Thread.sleep(Long.MAX_VALUE);
+      }
+      return Outcome.of(List.of(new ProducerRecord<>(out, record.key(), record.value())));
+    };
+    Worker first = Worker.create(config(group, in, 100), firstHangs, deadLetterTo(out), WorkerListener.NONE).start();
+    assertThat(Topics.readCommitted(infra.kafkaBootstrap(), out, 49, Duration.ofSeconds(30))).hasSize(49);
+    first.stop(Duration.ZERO);
+
+    AtomicInteger handled = new AtomicInteger();
+    RecordHandler copy = record -> {
+      handled.incrementAndGet();
+      return Outcome.of(List.of(new ProducerRecord<>(out, record.key(), record.value())));
+    };
+    try (Worker second = Worker.create(config(group, in, 100), copy, deadLetterTo(out), WorkerListener.NONE).start()) {
+      List<ConsumerRecord<String, String>> outputs = Topics.readCommitted(infra.kafkaBootstrap(), out, 50, Duration.ofSeconds(30));
+      assertThat(outputs).extracting(ConsumerRecord::value).hasSize(50).doesNotHaveDuplicates();
+      assertThat(handled.get()).as("records the second replica had to handle").isEqualTo(1);
+    }
+  }
+
+  @Test
   void publishesTheFailureHandlersOutcomeWhenTheHandlerThrows() throws Exception {
     String in = infra.uniqueName("in");
     String dlq = infra.uniqueName("dlq");

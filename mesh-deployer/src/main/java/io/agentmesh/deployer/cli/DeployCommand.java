@@ -1,5 +1,10 @@
 package io.agentmesh.deployer.cli;
 
+import io.agentmesh.deployer.gpu.GpuPlanParser;
+import io.agentmesh.deployer.gpu.ModelServers;
+import io.agentmesh.deployer.gpu.Placement;
+import io.agentmesh.deployer.gpu.PlacementReport;
+import io.agentmesh.deployer.gpu.PlacementSolver;
 import io.agentmesh.deployer.compose.ComposeFile;
 import io.agentmesh.deployer.k8s.K8sManifests;
 import io.agentmesh.deployer.k8s.K8sOptions;
@@ -16,6 +21,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -52,14 +58,12 @@ final class DeployCommand implements Callable<Integer> {
   @Parameters(index = "1", paramLabel = "deploy.yaml", description = "The deployment spec.")
   private Path deployYaml;
 
-  /** The lead's hook: more objects for the k8s target (the GPU deployer's model servers). */
-  private List<HasMetadata> extra = List.of();
+  @Option(names = "--gpu-models", paramLabel = "FILE",
+      description = "k8s: model servers to place on GPUs (docs/gpu-placement.md); needs --gpu-inventory.")
+  private Path gpuModels;
 
-  /** Sets extra Kubernetes objects to emit with the graph's (model servers); returns this. */
-  DeployCommand withExtra(List<HasMetadata> extra) {
-    this.extra = List.copyOf(extra);
-    return this;
-  }
+  @Option(names = "--gpu-inventory", paramLabel = "FILE", description = "k8s: the GPU nodes model servers may use.")
+  private Path gpuInventory;
 
   @Override
   public Integer call() throws IOException {
@@ -69,8 +73,9 @@ final class DeployCommand implements Callable<Integer> {
       case K8S -> {
         AclPlan acls = AclPlanner.plan(files.plan());
         acls.warnings().forEach(w -> out.println("warning: " + w));
+        List<HasMetadata> modelServers = placeModelServers(out);
         List<HasMetadata> objects = K8sManifests.build(files.plan(), files.graph(), acls, files.graphYaml(),
-            files.deployYaml(), K8sOptions.defaults().withImage(image), extra);
+            files.deployYaml(), K8sOptions.defaults().withImage(image), modelServers);
         List<Path> written = ManifestWriter.write(objects, output);
         out.println("wrote " + written.size() + " files to " + output + " (kubectl apply -k " + output + ")");
       }
@@ -83,8 +88,26 @@ final class DeployCommand implements Callable<Integer> {
         out.println("wrote docker-compose.yml, graph.yaml and deploy.yaml to " + output
             + " (docker compose -f " + output.resolve("docker-compose.yml") + " up)");
       }
-      case LOCAL -> throw new UnsupportedOperationException("local is run by the lead's MeshRunner");
+      case LOCAL -> {
+        // the embedded default: exactly what `mesh run graph.yaml deploy.yaml` does
+        return spec.root().commandLine().execute("run", graphYaml.toString(), deployYaml.toString());
+      }
     }
     return 0;
+  }
+
+  /** Solves the GPU placement when asked, prints its report, writes it beside the manifests. */
+  private List<HasMetadata> placeModelServers(PrintWriter out) throws IOException {
+    if (gpuModels == null && gpuInventory == null) {
+      return List.of();
+    }
+    if (gpuModels == null || gpuInventory == null) {
+      throw new ParameterException(spec.commandLine(), "--gpu-models and --gpu-inventory go together");
+    }
+    Placement placement = new PlacementSolver().solve(GpuPlanParser.parse(gpuModels, gpuInventory));
+    out.println(PlacementReport.table(placement));
+    Files.createDirectories(output);
+    Files.writeString(output.resolve("placement-report.json"), PlacementReport.json(placement));
+    return ModelServers.emit(placement);
   }
 }
