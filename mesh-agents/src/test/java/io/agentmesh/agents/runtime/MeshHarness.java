@@ -76,6 +76,12 @@ final class MeshHarness implements AutoCloseable {
     return of(infra, GraphLoader.parse(graphYaml, "test.yaml", Path.of(".")), DeploymentSpec.defaults(), UnaryOperator.identity());
   }
 
+  /** A harness for a graph and a deployment spec given as YAML text. */
+  static MeshHarness of(io.agentmesh.infra.junit.SharedInfra infra, String graphYaml, String deployYaml) throws Exception {
+    Graph graph = GraphLoader.parse(graphYaml, "test.yaml", Path.of("."));
+    return of(infra, graph, GraphLoader.parseSpec(deployYaml, "deploy.yaml", graph), UnaryOperator.identity());
+  }
+
   static MeshHarness of(io.agentmesh.infra.junit.SharedInfra infra, Graph graph, DeploymentSpec spec, UnaryOperator<String> modelUrls)
       throws Exception {
     return new MeshHarness(graph, spec, infra.kafkaBootstrap(), infra.redisUri(), infra.registryUrl(), modelUrls);
@@ -149,6 +155,13 @@ final class MeshHarness implements AutoCloseable {
     String topic = topics.dlq(node);
     return read(topic, timeout, seen -> seen.size() >= expected).stream()
         .map(r -> codec.decode(topic, r.value(), DeadLetter.class)).toList();
+  }
+
+  /** The hops on the edge {@code from -> to}, decoded, read until {@code expected} arrived or the timeout passed. */
+  List<io.agentmesh.schemas.avro.Hop> hops(String from, String to, int expected, Duration timeout) {
+    String topic = topics.edge(from, to);
+    return read(topic, timeout, seen -> seen.size() >= expected).stream()
+        .map(r -> codec.decode(topic, r.value(), io.agentmesh.schemas.avro.Hop.class)).toList();
   }
 
   Optional<RunRecord> runRecord(String runId) {
