@@ -150,6 +150,13 @@ final class MeshHarness implements AutoCloseable {
     return out;
   }
 
+  /** The results of one run, read until {@code expected} arrived or the timeout passed. */
+  List<RunResult> resultsOf(String runId, int expected, Duration timeout) {
+    java.util.function.Predicate<ConsumerRecord<byte[], byte[]>> ofRun = r -> key(r).equals(runId);
+    return read(topics.results(), timeout, seen -> seen.stream().filter(ofRun).count() >= expected).stream()
+        .filter(ofRun).map(r -> codec.decode(topics.results(), r.value(), RunResult.class)).toList();
+  }
+
   /** The dead letters of a node, decoded, read until {@code expected} arrived or the timeout passed. */
   List<DeadLetter> deadLetters(String node, int expected, Duration timeout) {
     String topic = topics.dlq(node);
