@@ -14,6 +14,7 @@ enum LuaScript {
   HASH_UPDATE("hash-update.lua"),
   RUN_NODE_START("run-node-start.lua"),
   RUN_COMPLETE("run-complete.lua"),
+  RUN_REOPEN("run-reopen.lua"),
   STATE_CAS("state-cas.lua"),
   CLAIM_RELEASE("claim-release.lua"),
   LIST_APPEND("list-append.lua"),

@@ -154,6 +154,20 @@ public final class RunRecords {
     return complete(runId, RunStatus.FAILED, Optional.of(error), Optional.empty());
   }
 
+  /**
+   * Reopens a FAILED run whose input is being re-driven from its dead-letter topic: the status goes
+   * back to RUNNING and the error and finish time are cleared, so the run can complete again. The
+   * record keeps a TTL (refreshed, as on every write). Returns false, changing nothing, when the run
+   * has no record or is not FAILED.
+   */
+  public CompletionStage<Boolean> reopen(String runId) {
+    return redis.<Long>eval(LuaScript.RUN_REOPEN, ScriptOutputType.INTEGER, redis.keys().run(runId),
+            redis.ttlArg(), bytes(STATUS), bytes(RunStatus.FAILED.name()), bytes(RunStatus.RUNNING.name()),
+            bytes(UPDATED_AT), now(),
+            bytes(ERROR_CODE), bytes(ERROR_MESSAGE), bytes(ERROR_NODE), bytes(FINISHED_AT))
+        .thenApply(reopened -> reopened == 1L);
+  }
+
   /** Asks for the run to be cancelled; workers see it through {@link #isCancelRequested}. */
   public CompletionStage<Void> requestCancel(String runId) {
     byte[] now = now();

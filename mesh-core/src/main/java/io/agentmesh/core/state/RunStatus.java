@@ -2,8 +2,9 @@ package io.agentmesh.core.state;
 
 /**
  * Lifecycle of a run. Allowed moves: PENDING -> RUNNING (first node start); PENDING or RUNNING ->
- * SUCCEEDED, FAILED or CANCELLED (once, by {@link RunRecords#complete}). Terminal statuses never
- * change again.
+ * SUCCEEDED, FAILED or CANCELLED (once, by {@link RunRecords#complete}); FAILED -> RUNNING only when
+ * an operator re-drives the run's dead letter ({@link RunRecords#reopen}). Other terminal statuses
+ * never change again.
  */
 public enum RunStatus {
   PENDING,

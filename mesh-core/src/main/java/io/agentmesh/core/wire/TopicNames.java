@@ -100,6 +100,11 @@ public final class TopicNames {
     return base + "dlq." + node(node);
   }
 
+  /** What every dead-letter topic of the graph starts with (followed by the node's name). */
+  public String dlqPrefix() {
+    return base + "dlq.";
+  }
+
   /** The consumer group of {@code node}'s replicas. */
   public String group(String node) {
     return base + node(node);

@@ -1,0 +1,69 @@
+package io.agentmesh.agents.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agentmesh.infra.junit.MeshInfraTest;
+import io.agentmesh.infra.junit.SharedInfra;
+import io.agentmesh.infra.model.ModelBehaviour;
+import io.agentmesh.schemas.avro.Hop;
+import io.agentmesh.schemas.avro.RunResult;
+import io.agentmesh.schemas.avro.RunStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Effects once: a redelivered input whose checkpoint exists is answered from Redis, not from the model. */
+@MeshInfraTest
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class CheckpointIT {
+
+  private static final Duration WAIT = Duration.ofSeconds(45);
+
+  private final SharedInfra infra;
+
+  CheckpointIT(SharedInfra infra) {
+    this.infra = infra;
+  }
+
+  @Test
+  void reEmitsTheRecordedOutputOfARedeliveredInputWithoutCallingTheModelAgain() throws Exception {
+    String model = infra.uniqueName("sim-once");
+    // a generated reply (no default): any second call would be visible in the counters, not in the text
+    infra.simulator().putModel(ModelBehaviour.builder(model).seed(11).build());
+    String name = infra.uniqueName("ckpt");
+    try (MeshHarness mesh = MeshHarness.of(infra, """
+        name: %s
+        models:
+          m: {baseUrl: "%s", model: %s, timeout: 5s}
+        nodes:
+          writer: {type: llm, model: m, prompt: "Write about {{input.topic}}"}
+          echo: {type: java, class: %s}
+        edges:
+          - {from: START, to: writer}
+          - {from: writer, to: echo}
+          - {from: echo, to: END}
+        """.formatted(name, infra.simulator().baseUrl(), model, GuardsIT.Echo.class.getName()))) {
+      MeshRuntime runtime = mesh.startAll();
+      String runId = infra.uniqueName("run");
+      String task = "{\"topic\": \"checkpoints\"}";
+      mesh.submit(runId, task);
+      RunResult first = mesh.result(runId, WAIT);
+      assertThat(first.getStatus()).isEqualTo(RunStatus.SUCCEEDED);
+
+      mesh.submit(runId, task); // the same task again: same run id, so the same input id at the writer
+
+      List<Hop> hops = mesh.hops("writer", "echo", 2, WAIT);
+      assertThat(hops).hasSize(2);
+      assertThat(hops.get(1).getInputId()).isEqualTo(hops.get(0).getInputId());
+      assertThat(HopHandler.bytes(hops.get(1).getPayload())).isEqualTo(HopHandler.bytes(hops.get(0).getPayload()));
+      assertThat(infra.simulator().stats().model(model).requests()).isEqualTo(1);
+      assertThat(mesh.meters(runtime).get("mesh.checkpoint.hits").tag("node", "writer").counter().count()).isEqualTo(1);
+      Map<String, List<RunResult>> results = mesh.results(Set.of(runId), WAIT);
+      assertThat(results.get(runId)).extracting(ExamplesIT::text).containsOnly(ExamplesIT.text(first));
+    }
+  }
+}

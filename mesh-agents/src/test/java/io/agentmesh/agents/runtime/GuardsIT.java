@@ -1,0 +1,212 @@
+package io.agentmesh.agents.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.agentmesh.core.graph.Agent;
+import io.agentmesh.core.graph.AgentContext;
+import io.agentmesh.core.graph.AgentInput;
+import io.agentmesh.core.graph.AgentOutput;
+import io.agentmesh.infra.junit.MeshInfraTest;
+import io.agentmesh.infra.junit.SharedInfra;
+import io.agentmesh.infra.model.ModelBehaviour;
+import io.agentmesh.schemas.avro.ErrorCode;
+import io.agentmesh.schemas.avro.RunResult;
+import io.agentmesh.schemas.avro.RunStatus;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Per-run guards end a run with the reason: max hops, token budget, deadline, no route, cancel. */
+@MeshInfraTest
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class GuardsIT {
+
+  private static final Duration WAIT = Duration.ofSeconds(45);
+
+  private final SharedInfra infra;
+
+  GuardsIT(SharedInfra infra) {
+    this.infra = infra;
+  }
+
+  /** Writes a new draft each time round the loop. */
+  public static final class Writer implements Agent {
+    @Override
+    public AgentOutput process(AgentInput input, AgentContext ctx) {
+      return AgentOutput.json(Map.of("draft", input.text().length()));
+    }
+  }
+
+  /** Never approves. */
+  public static final class Reviewer implements Agent {
+    @Override
+    public AgentOutput process(AgentInput input, AgentContext ctx) {
+      return AgentOutput.json(Map.of("approved", false));
+    }
+  }
+
+  /** Passes its input on. */
+  public static final class Echo implements Agent {
+    @Override
+    public AgentOutput process(AgentInput input, AgentContext ctx) {
+      return new AgentOutput(input.payload(), input.contentType(), Map.of());
+    }
+  }
+
+  /** Holds each run until the test opens its gate. */
+  public static final class Gate implements Agent {
+    static final Map<String, CountDownLatch> ENTERED = new ConcurrentHashMap<>();
+    static final Map<String, CountDownLatch> OPEN = new ConcurrentHashMap<>();
+
+    @Override
+    public AgentOutput process(AgentInput input, AgentContext ctx) throws Exception {
+      ENTERED.computeIfAbsent(ctx.runId(), k -> new CountDownLatch(1)).countDown();
+      OPEN.computeIfAbsent(ctx.runId(), k -> new CountDownLatch(1)).await(30, TimeUnit.SECONDS);
+      return new AgentOutput(input.payload(), input.contentType(), Map.of());
+    }
+  }
+
+  @Test
+  void aLoopThatNeverConvergesStopsAtMaxHops() throws Exception {
+    String name = infra.uniqueName("loop");
+    try (MeshHarness mesh = MeshHarness.of(infra, """
+        name: %s
+        guards: {maxHops: 5}
+        nodes:
+          writer: {type: java, class: %s}
+          reviewer: {type: java, class: %s}
+        edges:
+          - {from: START, to: writer}
+          - {from: writer, to: reviewer}
+          - {from: reviewer, to: writer, when: "!output.approved"}
+          - {from: reviewer, to: END, when: "output.approved"}
+        """.formatted(name, Writer.class.getName(), Reviewer.class.getName()))) {
+      String runId = infra.uniqueName("run");
+      mesh.startAll();
+      mesh.submit(runId, "{\"topic\": \"loops\"}");
+
+      RunResult result = mesh.result(runId, WAIT);
+
+      assertFailed(result, ErrorCode.MAX_HOPS, "maxHops is 5");
+      assertThat(result.getError().getNode()).isEqualTo("reviewer"); // hops 0..4: w r w r w, hop 5 is the reviewer's
+      assertThat(mesh.runRecord(runId).orElseThrow().status()).isEqualTo(io.agentmesh.core.state.RunStatus.FAILED);
+    }
+  }
+
+  @Test
+  void aRunOverItsTokenBudgetFails() throws Exception {
+    String name = infra.uniqueName("budget");
+    String model = infra.uniqueName("sim-verbose");
+    infra.simulator().putModel(ModelBehaviour.builder(model).defaultReply("word ".repeat(200)).build());
+    try (MeshHarness mesh = MeshHarness.of(infra, """
+        name: %s
+        guards: {tokenBudget: 100}
+        models:
+          m: {baseUrl: "%s", model: %s, timeout: 5s}
+        nodes:
+          talker: {type: llm, model: m}
+          after: {type: java, class: %s}
+        edges:
+          - {from: START, to: talker}
+          - {from: talker, to: after}
+          - {from: after, to: END}
+        """.formatted(name, infra.simulator().baseUrl(), model, Echo.class.getName()))) {
+      String runId = infra.uniqueName("run");
+      mesh.startAll();
+      mesh.submit(runId, "{\"question\": \"tell me everything\"}");
+
+      RunResult result = mesh.result(runId, WAIT);
+
+      assertFailed(result, ErrorCode.BUDGET_EXCEEDED, "over the budget of 100");
+      assertThat(result.getError().getNode()).isEqualTo("talker");
+      assertThat(mesh.runRecord(runId).orElseThrow().error().orElseThrow().code()).isEqualTo("BUDGET_EXCEEDED");
+    }
+  }
+
+  @Test
+  void aRunPastItsDeadlineFails() throws Exception {
+    String name = infra.uniqueName("deadline");
+    try (MeshHarness mesh = MeshHarness.of(infra, """
+        name: %s
+        nodes:
+          only: {type: java, class: %s}
+        edges:
+          - {from: START, to: only}
+          - {from: only, to: END}
+        """.formatted(name, Echo.class.getName()))) {
+      String runId = infra.uniqueName("run");
+      mesh.startAll();
+      mesh.submit(runId, "{\"input\": {\"q\": 1}, \"deadline\": \"2020-01-01T00:00:00Z\"}");
+
+      assertFailed(mesh.result(runId, WAIT), ErrorCode.DEADLINE_EXCEEDED, "deadline");
+    }
+  }
+
+  @Test
+  void aRouterWithNoMatchingEdgeAndNoDefaultFailsWithNoRoute() throws Exception {
+    String name = infra.uniqueName("noroute");
+    try (MeshHarness mesh = MeshHarness.of(infra, """
+        name: %s
+        nodes:
+          route: {type: router}
+          a: {type: java, class: %s}
+          b: {type: java, class: %s}
+        edges:
+          - {from: START, to: route}
+          - {from: route, to: a, when: "output.kind == 'a'"}
+          - {from: route, to: b, when: "output.kind == 'b'"}
+          - {from: a, to: END}
+          - {from: b, to: END}
+        """.formatted(name, Echo.class.getName(), Echo.class.getName()))) {
+      String runA = infra.uniqueName("run");
+      String runC = infra.uniqueName("run");
+      mesh.startAll();
+      mesh.submit(runA, "{\"kind\": \"a\"}");
+      mesh.submit(runC, "{\"kind\": \"c\"}");
+
+      assertThat(mesh.result(runA, WAIT).getStatus()).isEqualTo(RunStatus.SUCCEEDED);
+      RunResult result = mesh.result(runC, WAIT);
+      assertFailed(result, ErrorCode.NO_ROUTE, "no edge matched");
+      assertThat(result.getError().getNode()).isEqualTo("route");
+    }
+  }
+
+  @Test
+  void aRunCancelledBeforeItsNextHopEndsCancelled() throws Exception {
+    String name = infra.uniqueName("cancel");
+    String runId = infra.uniqueName("run");
+    try (MeshHarness mesh = MeshHarness.of(infra, """
+        name: %s
+        nodes:
+          gate: {type: java, class: %s}
+          next: {type: java, class: %s}
+        edges:
+          - {from: START, to: gate}
+          - {from: gate, to: next}
+          - {from: next, to: END}
+        """.formatted(name, Gate.class.getName(), Echo.class.getName()))) {
+      mesh.startAll();
+      mesh.submit(runId, "{\"q\": 1}");
+      assertThat(Gate.ENTERED.computeIfAbsent(runId, k -> new CountDownLatch(1)).await(30, TimeUnit.SECONDS)).isTrue();
+
+      HopHandler.await(mesh.redis().runRecords().requestCancel(runId));
+      Gate.OPEN.computeIfAbsent(runId, k -> new CountDownLatch(1)).countDown();
+
+      RunResult result = mesh.result(runId, WAIT);
+      assertThat(result.getStatus()).isEqualTo(RunStatus.CANCELLED);
+      assertThat(result.getError().getCode()).isEqualTo(ErrorCode.CANCELLED);
+      assertThat(result.getError().getNode()).isEqualTo("next");
+      assertThat(mesh.runRecord(runId).orElseThrow().status()).isEqualTo(io.agentmesh.core.state.RunStatus.CANCELLED);
+    }
+  }
+
+  static void assertFailed(RunResult result, ErrorCode code, String messagePart) {
+    assertThat(result.getStatus()).as("status of %s", result).isEqualTo(RunStatus.FAILED);
+    assertThat(result.getError().getCode()).as("error of %s", result).isEqualTo(code);
+    assertThat(result.getError().getMessage()).contains(messagePart);
+  }
+}
