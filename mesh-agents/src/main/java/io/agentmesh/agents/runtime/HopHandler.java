@@ -112,6 +112,7 @@ final class HopHandler implements RecordHandler {
     String runId = hop.getRunId();
     checkGuards(hop);
     long began = System.nanoTime();
+    await(redis.runRecords().nodeStarted(runId, node)); // the run is RUNNING; counts this node's attempts
     Optional<Checkpoint> checkpoint = await(redis.checkpoints().find(runId, node, hop.getInputId()));
     Map<String, Object> state = await(redis.runState().get(runId)).value();
     NodeOutput output;
