@@ -2,6 +2,7 @@ package io.agentmesh.infra.kafka;
 
 import io.agentmesh.infra.InfraException;
 import io.agentmesh.infra.Ports;
+import io.agentmesh.infra.ShutdownHook;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -55,7 +56,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   private Path dataDir;
   private boolean temporaryDir;
   private int port;
-  private Thread shutdownHook;
+  private ShutdownHook shutdownHook;
 
   private EmbeddedKafka(Builder builder) {
     this.host = builder.host;
@@ -120,8 +121,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       stopServer();
       throw e;
     }
-    shutdownHook = new Thread(this::closeFromHook, "embedded-kafka-shutdown");
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    shutdownHook = ShutdownHook.register("embedded-kafka-shutdown", this::closeFromHook);
   }
 
   private Properties brokerProperties(int brokerPort, int controllerPort) {
@@ -278,11 +278,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   @Override
   public synchronized void close() {
     if (shutdownHook != null) {
-      try {
-        Runtime.getRuntime().removeShutdownHook(shutdownHook);
-      } catch (IllegalStateException alreadyShuttingDown) {
-        // the hook is running or about to: it does the work
-      }
+      shutdownHook.cancel();
       shutdownHook = null;
     }
     stopServer();
@@ -380,10 +376,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** How long {@link EmbeddedKafka#start()} waits for the broker to answer. */
     public Builder startTimeout(Duration timeout) {
-      if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("kafka: startTimeout must be positive, got " + timeout);
-      }
-      this.startTimeout = timeout;
+      this.startTimeout = ShutdownHook.requirePositive("kafka", "startTimeout", timeout);
       return this;
     }
 

@@ -2,6 +2,7 @@ package io.agentmesh.infra.redis;
 
 import io.agentmesh.infra.InfraException;
 import io.agentmesh.infra.Ports;
+import io.agentmesh.infra.ShutdownHook;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -40,7 +41,7 @@ public final class EmbeddedRedis implements AutoCloseable {
   private Process process;
   private Path pidFile;
   private int port;
-  private Thread shutdownHook;
+  private ShutdownHook shutdownHook;
   private final List<String> output = new ArrayList<>();
 
   private EmbeddedRedis(Builder builder) {
@@ -110,8 +111,7 @@ public final class EmbeddedRedis implements AutoCloseable {
       stopProcess();
       throw e;
     }
-    shutdownHook = new Thread(this::stopFromHook, "embedded-redis-shutdown");
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    shutdownHook = ShutdownHook.register("embedded-redis-shutdown", this::stopFromHook);
   }
 
   private void awaitPong() {
@@ -203,11 +203,7 @@ public final class EmbeddedRedis implements AutoCloseable {
   @Override
   public synchronized void close() {
     if (shutdownHook != null) {
-      try {
-        Runtime.getRuntime().removeShutdownHook(shutdownHook);
-      } catch (IllegalStateException alreadyShuttingDown) {
-        // the hook does the work
-      }
+      shutdownHook.cancel();
       shutdownHook = null;
     }
     stopProcess();
@@ -273,10 +269,7 @@ public final class EmbeddedRedis implements AutoCloseable {
 
     /** How long {@link EmbeddedRedis#start()} waits for PONG. */
     public Builder startTimeout(Duration timeout) {
-      if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("redis: startTimeout must be positive, got " + timeout);
-      }
-      this.startTimeout = timeout;
+      this.startTimeout = ShutdownHook.requirePositive("redis", "startTimeout", timeout);
       return this;
     }
 

@@ -75,7 +75,7 @@ public final class PlanApplier {
       }
     }
     if (!grow.isEmpty()) {
-      await(admin.createPartitions(grow).all(), "grow partitions of " + grow.keySet());
+      AdminFutures.await(admin.createPartitions(grow).all(), timeout, "grow partitions of " + grow.keySet());
     }
     List<ApplyResult.TopicOutcome> ordered = new ArrayList<>();
     plan.topics().forEach(t -> ordered.add(outcomes.get(t.name())));
@@ -120,13 +120,13 @@ public final class PlanApplier {
         if (e.getCause() instanceof TopicExistsException) {
           raced.add(topic.name());
         } else {
-          throw failure("create topic " + topic.name(), e.getCause());
+          throw AdminFutures.failure("create topic " + topic.name(), e.getCause());
         }
       } catch (TimeoutException e) {
-        throw failure("create topic " + topic.name(), e);
+        throw AdminFutures.failure("create topic " + topic.name(), e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw failure("create topic " + topic.name(), e);
+        throw AdminFutures.failure("create topic " + topic.name(), e);
       }
     }
     return raced;
@@ -152,7 +152,7 @@ public final class PlanApplier {
         Thread.sleep(100);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw failure("describe topics " + names, e);
+        throw AdminFutures.failure("describe topics " + names, e);
       }
     }
   }
@@ -164,13 +164,13 @@ public final class PlanApplier {
         out.put(name, future.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-          throw failure("describe topic " + name, e.getCause());
+          throw AdminFutures.failure("describe topic " + name, e.getCause());
         }
       } catch (TimeoutException e) {
-        throw failure("describe topic " + name, e);
+        throw AdminFutures.failure("describe topic " + name, e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw failure("describe topic " + name, e);
+        throw AdminFutures.failure("describe topic " + name, e);
       }
     });
     return out;
@@ -181,28 +181,11 @@ public final class PlanApplier {
       return Map.of();
     }
     List<ConfigResource> resources = topics.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
-    Map<ConfigResource, Config> configs = await(admin.describeConfigs(resources).all(), "describe topic configs");
+    Map<ConfigResource, Config> configs = AdminFutures.await(admin.describeConfigs(resources).all(), timeout, "describe topic configs");
     Map<String, Config> out = new HashMap<>();
     configs.forEach((resource, config) -> out.put(resource.name(), config));
     return out;
   }
 
-  private <T> T await(KafkaFuture<T> future, String what) {
-    try {
-      return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      throw failure(what, e.getCause());
-    } catch (TimeoutException e) {
-      throw failure(what, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw failure(what, e);
-    }
-  }
 
-  private MeshException failure(String what, Throwable cause) {
-    boolean retriable = cause instanceof RetriableException || cause instanceof TimeoutException;
-    return new MeshException("could not " + what + ": " + cause.getClass().getSimpleName() + ": " + cause.getMessage(),
-        cause, retriable);
-  }
 }

@@ -1,5 +1,6 @@
 package io.agentmesh.deployer.topology;
 
+import io.agentmesh.core.plan.AdminFutures;
 import io.agentmesh.core.MeshException;
 import io.agentmesh.core.plan.ApplyResult;
 import io.agentmesh.core.plan.Plan;
@@ -50,12 +51,12 @@ public final class TopologyApplier {
   public TopologyDiff diff(Plan plan, AclPlan acls) {
     List<String> wantedTopics = new ArrayList<>(plan.topics().stream().map(Plan.TopicPlan::name).toList());
     wantedTopics.add(AclPlanner.SCHEMAS_TOPIC);
-    Set<String> existing = await(admin.listTopics().names(), "list topics");
+    Set<String> existing = AdminFutures.await(admin.listTopics().names(), timeout, "list topics");
     List<String> create = wantedTopics.stream().filter(t -> !existing.contains(t)).toList();
     List<String> present = plan.topics().stream().map(Plan.TopicPlan::name).filter(existing::contains).toList();
     List<String> grow = new ArrayList<>();
     if (!present.isEmpty()) {
-      Map<String, TopicDescription> described = await(admin.describeTopics(present).allTopicNames(), "describe topics");
+      Map<String, TopicDescription> described = AdminFutures.await(admin.describeTopics(present).allTopicNames(), timeout, "describe topics");
       plan.topics().stream()
           .filter(t -> described.containsKey(t.name()) && described.get(t.name()).partitions().size() < t.partitions())
           .forEach(t -> grow.add(t.name()));
@@ -75,11 +76,11 @@ public final class TopologyApplier {
       createSchemasTopic(plan);
     }
     if (!diff.aclsToAdd().isEmpty()) {
-      await(admin.createAcls(diff.aclsToAdd()).all(), "create ACLs");
+      AdminFutures.await(admin.createAcls(diff.aclsToAdd()).all(), timeout, "create ACLs");
     }
     if (!diff.aclsToRemove().isEmpty()) {
       List<AclBindingFilter> filters = diff.aclsToRemove().stream().map(AclBinding::toFilter).toList();
-      await(admin.deleteAcls(filters).all(), "delete ACLs");
+      AdminFutures.await(admin.deleteAcls(filters).all(), timeout, "delete ACLs");
     }
     awaitVisible(plan, acls);
     return new TopologyResult(diff, topics);
@@ -119,39 +120,22 @@ public final class TopologyApplier {
       admin.createTopics(List.of(schemasTopic(plan))).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
-        throw failure("create topic " + AclPlanner.SCHEMAS_TOPIC, e.getCause());
+        throw AdminFutures.failure("create topic " + AclPlanner.SCHEMAS_TOPIC, e.getCause());
       }
     } catch (TimeoutException e) {
-      throw failure("create topic " + AclPlanner.SCHEMAS_TOPIC, e);
+      throw AdminFutures.failure("create topic " + AclPlanner.SCHEMAS_TOPIC, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw failure("create topic " + AclPlanner.SCHEMAS_TOPIC, e);
+      throw AdminFutures.failure("create topic " + AclPlanner.SCHEMAS_TOPIC, e);
     }
   }
 
   private Set<AclBinding> managedBindings(Collection<String> principals) {
-    Collection<AclBinding> all = await(admin.describeAcls(AclBindingFilter.ANY).values(), "describe ACLs");
+    Collection<AclBinding> all = AdminFutures.await(admin.describeAcls(AclBindingFilter.ANY).values(), timeout, "describe ACLs");
     Set<AclBinding> out = new LinkedHashSet<>();
     all.stream().filter(b -> principals.contains(b.entry().principal())).forEach(out::add);
     return out;
   }
 
-  private <T> T await(KafkaFuture<T> future, String what) {
-    try {
-      return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      throw failure(what, e.getCause());
-    } catch (TimeoutException e) {
-      throw failure(what, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw failure(what, e);
-    }
-  }
 
-  private static MeshException failure(String what, Throwable cause) {
-    boolean retriable = cause instanceof RetriableException || cause instanceof TimeoutException;
-    return new MeshException("could not " + what + ": " + cause.getClass().getSimpleName() + ": " + cause.getMessage(),
-        cause, retriable);
-  }
 }
