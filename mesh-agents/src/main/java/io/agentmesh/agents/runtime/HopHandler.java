@@ -98,7 +98,7 @@ final class HopHandler implements RecordHandler {
     if (record.topic().equals(topics.ingress())) {
       await(redis.runRecords().create(hop.getRunId(), graph.name(), graph.version()));
       if (announcesRuns) {
-        out.add(event(hop, RunEventType.RUN_STARTED, null, 0, 0, 0));
+        out.add(event(hop, RunEventType.RUN_STARTED, null, 0, null, 0, 0));
       }
     }
     try {
@@ -142,7 +142,7 @@ final class HopHandler implements RecordHandler {
       throw RunFailure.of(ErrorCode.NO_ROUTE, "node '" + node + "': no edge matched its output and it has no default edge");
     }
     long serviceMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
-    out.add(event(hop, RunEventType.NODE_COMPLETED, null, serviceMs, output.tokensIn(), output.tokensOut()));
+    out.add(event(hop, RunEventType.NODE_COMPLETED, null, serviceMs, output.modelMillis(), output.tokensIn(), output.tokensOut()));
     boolean ends = false;
     for (String target : targets) {
       if (target.equals(Edge.END)) {
@@ -156,7 +156,7 @@ final class HopHandler implements RecordHandler {
     if (ends) {
       RunRecord run = await(redis.runRecords().get(runId)).orElse(null);
       out.add(result(hop, RunStatus.SUCCEEDED, output.payload(), output.contentType(), null, run));
-      out.add(event(hop, RunEventType.RUN_SUCCEEDED, null, serviceMs, 0, 0));
+      out.add(event(hop, RunEventType.RUN_SUCCEEDED, null, serviceMs, null, 0, 0));
       Runnable nodeFinished = afterCommit;
       afterCommit = () -> {
         nodeFinished.run();
@@ -290,7 +290,8 @@ final class HopHandler implements RecordHandler {
     return sha256Hex(inputId + "|" + node + "|" + target).substring(0, 32);
   }
 
-  private ProducerRecord<byte[], byte[]> event(Hop hop, RunEventType type, byte[] detail, long serviceMs, long tokensIn, long tokensOut) {
+  private ProducerRecord<byte[], byte[]> event(Hop hop, RunEventType type, byte[] detail, long serviceMs, Long modelMs,
+                                               long tokensIn, long tokensOut) {
     RunEvent event = RunEvent.newBuilder()
         .setRunId(hop.getRunId())
         .setGraph(graph.name())
@@ -301,7 +302,7 @@ final class HopHandler implements RecordHandler {
         .setDetail(detail == null ? null : ByteBuffer.wrap(detail))
         .setDetailContentType(detail == null ? null : "text/plain; charset=utf-8")
         .setServiceMs(serviceMs)
-        .setModelMs(null)
+        .setModelMs(modelMs)
         .setTokensIn(tokensIn)
         .setTokensOut(tokensOut)
         .build();
@@ -341,7 +342,7 @@ final class HopHandler implements RecordHandler {
     }
     out.add(result(hop, status, null, null, error, run));
     out.add(event(hop, status == RunStatus.CANCELLED ? RunEventType.RUN_CANCELLED : RunEventType.RUN_FAILED,
-        failure.getMessage().getBytes(StandardCharsets.UTF_8), 0, 0, 0));
+        failure.getMessage().getBytes(StandardCharsets.UTF_8), 0, null, 0, 0));
     io.agentmesh.core.state.RunError stateError =
         new io.agentmesh.core.state.RunError(failure.code().name(), failure.getMessage(), Optional.of(node));
     io.agentmesh.core.state.RunStatus finalStatus = status == RunStatus.CANCELLED
