@@ -10,6 +10,7 @@ import io.agentmesh.infra.LocalInfra;
 import io.agentmesh.schemas.avro.RunResult;
 import io.agentmesh.schemas.avro.RunStatus;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -144,7 +145,7 @@ final class RunCommand implements Callable<Integer> {
       for (int i = 0; i < group.replicas(); i++) {
         List<String> command = new ArrayList<>(List.of(java));
         // the same JVM options as this process (heap, --sun-misc-unsafe-memory-access, ...)
-        command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), MeshCli.class.getName(), "agent", graphFile.toAbsolutePath().toString(), "--node", group.node(),
             "--kafka", kafka, "--redis", redis, "--registry", registry, "--model-url", model));
         if (deployFile != null) {
