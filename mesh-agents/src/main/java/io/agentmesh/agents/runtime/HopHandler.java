@@ -72,9 +72,16 @@ final class HopHandler implements RecordHandler {
   private final RuntimeMetrics metrics;
   private final Clock clock;
   private final boolean announcesRuns;
+  private final NodeOutputSource replay;
 
   HopHandler(Graph graph, String node, TopicNames topics, WireCodec codec, MeshRedis redis, NodeExecutor executor,
              RuntimeMetrics metrics, Clock clock) {
+    this(graph, node, topics, codec, redis, executor, metrics, clock, null);
+  }
+
+  /** @param replay recorded outputs served instead of model calls; null to call models */
+  HopHandler(Graph graph, String node, TopicNames topics, WireCodec codec, MeshRedis redis, NodeExecutor executor,
+             RuntimeMetrics metrics, Clock clock, NodeOutputSource replay) {
     this.graph = graph;
     this.node = node;
     this.topics = topics;
@@ -84,6 +91,7 @@ final class HopHandler implements RecordHandler {
     this.metrics = metrics;
     this.clock = clock;
     this.announcesRuns = graph.entryNodes().getFirst().equals(node);
+    this.replay = replay;
   }
 
   @Override
@@ -171,6 +179,9 @@ final class HopHandler implements RecordHandler {
   }
 
   private NodeOutput run(Hop hop, byte[] payload, Map<String, Object> state) throws RunFailure {
+    if (replay != null && callsModels()) {
+      return replayed(hop);
+    }
     NodeCall call = new NodeCall(hop.getRunId(), graph.name(), node, payload, hop.getContentType(), state,
         hop.getAttempt(), Optional.ofNullable(hop.getDeadline()),
         () -> await(redis.runRecords().isCancelRequested(hop.getRunId())));
@@ -189,6 +200,25 @@ final class HopHandler implements RecordHandler {
       ErrorCode code = executor instanceof ToolExecutor ? ErrorCode.TOOL_ERROR : ErrorCode.INTERNAL;
       throw RunFailure.deadLetter(code, "node '" + node + "' failed: " + e, e);
     }
+  }
+
+  private boolean callsModels() {
+    return executor instanceof LlmExecutor
+        || (graph.node(node) instanceof io.agentmesh.core.graph.RouterNode router && router.classifier().isPresent());
+  }
+
+  /** Deterministic replay: the recorded output, or the run fails; a model is never called. */
+  private NodeOutput replayed(Hop hop) throws RunFailure {
+    if (!(executor instanceof LlmExecutor)) {
+      throw RunFailure.deadLetter(ErrorCode.MODEL_ERROR, "deterministic replay cannot serve classifier router '" + node
+          + "': its label is not recorded on the wire; the model was not called", null);
+    }
+    NodeOutputSource.RecordedOutput recorded = replay.find(hop.getRunId(), node, hop.getInputId()).orElseThrow(() ->
+        RunFailure.deadLetter(ErrorCode.MODEL_ERROR, "deterministic replay: no recorded output for run " + hop.getRunId()
+            + ", node '" + node + "', input " + hop.getInputId() + "; the model was not called", null));
+    return new NodeOutput(recorded.payload(), recorded.contentType(),
+        LlmExecutor.parseDecision(recorded.payload(), recorded.contentType()), Map.of(),
+        recorded.tokensIn(), recorded.tokensOut(), recorded.modelMillis());
   }
 
   private void checkGuards(Hop hop) throws RunFailure {
