@@ -54,7 +54,7 @@ class ProfileAndReplayCommandsIT {
     assertThat(doc.at("/profile/runs").asLong()).isEqualTo(8);
     assertThat(doc.at("/profile/nodes/slow/executions").asLong()).isEqualTo(8);
     assertThat(doc.at("/recommendation/bottleneck").asText()).isEqualTo("slow");
-    assertThat(Files.readString(html)).contains("<svg", "mesh profile: " + name);
+    assertThat(Files.readString(html)).contains("svg.chart", "<title>mesh profile: " + name);
     assertThat(GraphLoader.parseSpec(Files.readString(patch), "deploy.patch.yaml", graph).node("slow").replicas()).isEqualTo(1);
 
     Result table = run(new ProfileCommand(), concat(new String[] {graphFile.toString(), "--from-offset", "0", "--to-offset", "100"}, endpoints));

@@ -122,16 +122,20 @@ class ReplayIT {
     assertThat(appliedPlan.group("slow").replicas()).isEqualTo(expected);
     try (MeshRuntime runtime = mesh.start(appliedGraph, appliedPlan, null)) {
       int runs = 50;
+      long publishing = System.nanoTime();
       mesh.publish(appliedName, runs, (long) (1000 / target));
+      // what the publisher managed to offer (on a busy machine it can fall short of the target itself)
+      double offered = (runs - 1) * 1e9 / (System.nanoTime() - publishing);
       Map<String, RunResult> results = mesh.awaitResults(appliedName, runs, Duration.ofSeconds(60));
       assertThat(results.values()).allMatch(r -> r.getStatus() == RunStatus.SUCCEEDED);
       Profile applied = Profiler.profile(mesh.record(appliedName, ReadRange.ALL), 5);
       System.out.println(Reports.text(applied, null));
       // completions per second from the first arrival, less one run's latency (the pipeline's fill time)
       double achieved = (runs - 1) * 1000.0 / (applied.toMs() - applied.fromMs() - applied.endToEnd().p50());
-      System.out.printf("target %.1f runs/s, achieved %.1f runs/s, slow-node queue wait p99 %d ms%n", target, achieved,
-          applied.nodes().get("slow").queueWait().p99());
-      assertThat(achieved).isGreaterThanOrEqualTo(target * 0.9);
+      System.out.printf("target %.1f runs/s, offered %.1f, achieved %.1f runs/s, slow-node queue wait p99 %d ms%n", target,
+          offered, achieved, applied.nodes().get("slow").queueWait().p99());
+      // one replica of slow tops out near 1 / 0.25 s = 4 runs/s; the recommended deployment keeps up with the load
+      assertThat(achieved).isGreaterThanOrEqualTo(0.9 * Math.min(target, offered));
     }
   }
 
