@@ -72,9 +72,16 @@ final class HopHandler implements RecordHandler {
   private final RuntimeMetrics metrics;
   private final Clock clock;
   private final boolean announcesRuns;
+  private final NodeOutputSource replay;
 
   HopHandler(Graph graph, String node, TopicNames topics, WireCodec codec, MeshRedis redis, NodeExecutor executor,
              RuntimeMetrics metrics, Clock clock) {
+    this(graph, node, topics, codec, redis, executor, metrics, clock, null);
+  }
+
+  /** @param replay recorded outputs served instead of model calls; null to call models */
+  HopHandler(Graph graph, String node, TopicNames topics, WireCodec codec, MeshRedis redis, NodeExecutor executor,
+             RuntimeMetrics metrics, Clock clock, NodeOutputSource replay) {
     this.graph = graph;
     this.node = node;
     this.topics = topics;
@@ -84,6 +91,7 @@ final class HopHandler implements RecordHandler {
     this.metrics = metrics;
     this.clock = clock;
     this.announcesRuns = graph.entryNodes().getFirst().equals(node);
+    this.replay = replay;
   }
 
   @Override
@@ -98,7 +106,7 @@ final class HopHandler implements RecordHandler {
     if (record.topic().equals(topics.ingress())) {
       await(redis.runRecords().create(hop.getRunId(), graph.name(), graph.version()));
       if (announcesRuns) {
-        out.add(event(hop, RunEventType.RUN_STARTED, null, 0, 0, 0));
+        out.add(event(hop, RunEventType.RUN_STARTED, null, 0, null, 0, 0));
       }
     }
     try {
@@ -143,7 +151,7 @@ final class HopHandler implements RecordHandler {
       throw RunFailure.of(ErrorCode.NO_ROUTE, "node '" + node + "': no edge matched its output and it has no default edge");
     }
     long serviceMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
-    out.add(event(hop, RunEventType.NODE_COMPLETED, null, serviceMs, output.tokensIn(), output.tokensOut()));
+    out.add(event(hop, RunEventType.NODE_COMPLETED, null, serviceMs, output.modelMillis(), output.tokensIn(), output.tokensOut()));
     boolean ends = false;
     for (String target : targets) {
       if (target.equals(Edge.END)) {
@@ -157,7 +165,7 @@ final class HopHandler implements RecordHandler {
     if (ends) {
       RunRecord run = await(redis.runRecords().get(runId)).orElse(null);
       out.add(result(hop, RunStatus.SUCCEEDED, output.payload(), output.contentType(), null, run));
-      out.add(event(hop, RunEventType.RUN_SUCCEEDED, null, serviceMs, 0, 0));
+      out.add(event(hop, RunEventType.RUN_SUCCEEDED, null, serviceMs, null, 0, 0));
       Runnable nodeFinished = afterCommit;
       afterCommit = () -> {
         nodeFinished.run();
@@ -172,6 +180,9 @@ final class HopHandler implements RecordHandler {
   }
 
   private NodeOutput run(Hop hop, byte[] payload, Map<String, Object> state) throws RunFailure {
+    if (replay != null && callsModels()) {
+      return replayed(hop);
+    }
     NodeCall call = new NodeCall(hop.getRunId(), graph.name(), node, payload, hop.getContentType(), state,
         hop.getAttempt(), Optional.ofNullable(hop.getDeadline()),
         () -> await(redis.runRecords().isCancelRequested(hop.getRunId())));
@@ -190,6 +201,25 @@ final class HopHandler implements RecordHandler {
       ErrorCode code = executor instanceof ToolExecutor ? ErrorCode.TOOL_ERROR : ErrorCode.INTERNAL;
       throw RunFailure.deadLetter(code, "node '" + node + "' failed: " + e, e);
     }
+  }
+
+  private boolean callsModels() {
+    return executor instanceof LlmExecutor
+        || (graph.node(node) instanceof io.agentmesh.core.graph.RouterNode router && router.classifier().isPresent());
+  }
+
+  /** Deterministic replay: the recorded output, or the run fails; a model is never called. */
+  private NodeOutput replayed(Hop hop) throws RunFailure {
+    if (!(executor instanceof LlmExecutor)) {
+      throw RunFailure.deadLetter(ErrorCode.MODEL_ERROR, "deterministic replay cannot serve classifier router '" + node
+          + "': its label is not recorded on the wire; the model was not called", null);
+    }
+    NodeOutputSource.RecordedOutput recorded = replay.find(hop.getRunId(), node, hop.getInputId()).orElseThrow(() ->
+        RunFailure.deadLetter(ErrorCode.MODEL_ERROR, "deterministic replay: no recorded output for run " + hop.getRunId()
+            + ", node '" + node + "', input " + hop.getInputId() + "; the model was not called", null));
+    return new NodeOutput(recorded.payload(), recorded.contentType(),
+        LlmExecutor.parseDecision(recorded.payload(), recorded.contentType()), Map.of(),
+        recorded.tokensIn(), recorded.tokensOut(), recorded.modelMillis());
   }
 
   private void checkGuards(Hop hop) throws RunFailure {
@@ -291,7 +321,8 @@ final class HopHandler implements RecordHandler {
     return sha256Hex(inputId + "|" + node + "|" + target).substring(0, 32);
   }
 
-  private ProducerRecord<byte[], byte[]> event(Hop hop, RunEventType type, byte[] detail, long serviceMs, long tokensIn, long tokensOut) {
+  private ProducerRecord<byte[], byte[]> event(Hop hop, RunEventType type, byte[] detail, long serviceMs, Long modelMs,
+                                               long tokensIn, long tokensOut) {
     RunEvent event = RunEvent.newBuilder()
         .setRunId(hop.getRunId())
         .setGraph(graph.name())
@@ -302,7 +333,7 @@ final class HopHandler implements RecordHandler {
         .setDetail(detail == null ? null : ByteBuffer.wrap(detail))
         .setDetailContentType(detail == null ? null : "text/plain; charset=utf-8")
         .setServiceMs(serviceMs)
-        .setModelMs(null)
+        .setModelMs(modelMs)
         .setTokensIn(tokensIn)
         .setTokensOut(tokensOut)
         .build();
@@ -342,7 +373,7 @@ final class HopHandler implements RecordHandler {
     }
     out.add(result(hop, status, null, null, error, run));
     out.add(event(hop, status == RunStatus.CANCELLED ? RunEventType.RUN_CANCELLED : RunEventType.RUN_FAILED,
-        failure.getMessage().getBytes(StandardCharsets.UTF_8), 0, 0, 0));
+        failure.getMessage().getBytes(StandardCharsets.UTF_8), 0, null, 0, 0));
     io.agentmesh.core.state.RunError stateError =
         new io.agentmesh.core.state.RunError(failure.code().name(), failure.getMessage(), Optional.of(node));
     io.agentmesh.core.state.RunStatus finalStatus = status == RunStatus.CANCELLED

@@ -46,6 +46,7 @@ public final class MeshRuntime implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final Map<String, NodeExecutor> executors = new ConcurrentHashMap<>();
   private final List<Worker> workers = new ArrayList<>();
+  private final NodeOutputSource replay;
 
   /**
    * Where the process's servers are.
@@ -64,7 +65,8 @@ public final class MeshRuntime implements AutoCloseable {
     }
   }
 
-  private MeshRuntime(Graph graph, Plan plan, Endpoints endpoints, MeterRegistry meters, ModelCallListener modelListener) {
+  private MeshRuntime(Graph graph, Plan plan, Endpoints endpoints, MeterRegistry meters, ModelCallListener modelListener,
+                      NodeOutputSource replay) {
     this.graph = graph;
     this.plan = plan;
     this.endpoints = endpoints;
@@ -74,11 +76,20 @@ public final class MeshRuntime implements AutoCloseable {
     this.codec = WireCodec.forRegistry(endpoints.registryUrl());
     this.models = new ModelCatalog(graph, endpoints.modelBaseUrls(), modelListener);
     this.metrics = new RuntimeMetrics(meters, graph.name());
+    this.replay = replay;
   }
 
   /** A runtime for a compiled graph; starts nothing yet. */
   public static MeshRuntime create(Graph graph, Plan plan, Endpoints endpoints, MeterRegistry meters) {
-    return new MeshRuntime(graph, plan, endpoints, meters, new ModelCallListener() { });
+    return new MeshRuntime(graph, plan, endpoints, meters, new ModelCallListener() { }, null);
+  }
+
+  /**
+   * A runtime that serves recorded outputs instead of calling models (deterministic replay): a
+   * node input with no recording fails its run and is never sent to a model.
+   */
+  public static MeshRuntime create(Graph graph, Plan plan, Endpoints endpoints, MeterRegistry meters, NodeOutputSource replay) {
+    return new MeshRuntime(graph, plan, endpoints, meters, new ModelCallListener() { }, Objects.requireNonNull(replay, "replay"));
   }
 
   /** Starts {@code replicas} workers of a node, each its own consumer in the node's group. */
@@ -89,7 +100,7 @@ public final class MeshRuntime implements AutoCloseable {
     for (int i = 0; i < replicas; i++) {
       String clientId = graph.name() + "." + node + "." + UUID.randomUUID().toString().substring(0, 8);
       WorkerConfig config = WorkerConfig.of(endpoints.kafkaBootstrap(), group.groupId(), clientId, group.inbound(), group.maxInFlight());
-      HopHandler handler = new HopHandler(graph, node, topics, codec, redis, executor, metrics, Clock.systemUTC());
+      HopHandler handler = new HopHandler(graph, node, topics, codec, redis, executor, metrics, Clock.systemUTC(), replay);
       FailureHandler lastResort = (record, error) -> Outcome.of(List.of(
           DeadLetters.of(record, graph.name(), node, null, error, group.deadLetterTopic(), codec, Clock.systemUTC())));
       Worker worker = Worker.create(config, handler, lastResort, metrics.workerListener(node)).start();

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     description = "AgentMesh: multi-agent LLM applications as distributed systems on Apache Kafka.",
     subcommands = {
         InfraCommand.class, RunCommand.class, AgentCommand.class, PlanCommand.class, SubmitCommand.class,
-        StatusCommand.class, DlqCommand.class, DeployCommand.class, TopologyCommand.class, CommandLine.HelpCommand.class})
+        StatusCommand.class, DlqCommand.class, ProfileCommand.class, ReplayCommand.class, DeployCommand.class, TopologyCommand.class, CommandLine.HelpCommand.class})
 public final class MeshCli {
 
   /** Runs the command line and exits with its code. */
