@@ -94,6 +94,7 @@ public final class GraphLoader {
       });
       root.namedObjects("models", false).forEach((name, m) -> d.models.add(model(name, m)));
       root.namedObjects("tools", false).forEach((name, t) -> d.tools.add(tool(name, t)));
+      root.namedObjects("mcpServers", false).forEach((name, s) -> d.mcpServers.add(mcpServer(name, s)));
       root.namedObjects("nodes", true).forEach((name, n) -> node(name, n).ifPresent(d.nodes::add));
       root.objectList("edges").forEach(e -> d.edges.add(edge(e)));
       root.finish();
@@ -125,6 +126,21 @@ public final class GraphLoader {
       return tool;
     }
 
+    private McpServer mcpServer(String name, YamlObject s) {
+      String transport = s.text("transport").orElse("stdio");
+      McpServer.Transport kind = McpServer.Transport.STDIO;
+      if (transport.equals("http")) {
+        kind = McpServer.Transport.HTTP;
+      } else if (!transport.equals("stdio")) {
+        s.problem("transport", "MCP server '" + name + "': transport must be stdio or http, was '" + transport + "'");
+      }
+      Optional<URI> url = s.has("url") ? Optional.of(uri(s, "url", true)) : Optional.empty();
+      McpServer server = new McpServer(name, kind, s.textList("command"), url, s.textList("tools"),
+          s.duration("timeout").orElse(HttpTool.DEFAULT_TIMEOUT), s.textList("allowedHosts"));
+      s.finish();
+      return server;
+    }
+
     private Optional<Node> node(String name, YamlObject n) {
       String type = n.requiredText("type");
       Node node = switch (type) {
@@ -149,7 +165,14 @@ public final class GraphLoader {
     private LlmNode llm(String name, YamlObject n) {
       Optional<Prompt> system = prompt(n, "system", "systemFile");
       Prompt prompt = prompt(n, "prompt", "promptFile").orElse(Prompt.inline(LlmNode.DEFAULT_PROMPT));
-      return new LlmNode(name, n.text("role"), system, prompt, n.requiredText("model"), n.textList("tools"), output(n));
+      Optional<MemorySpec> memory = n.object("memory", name).map(m -> {
+        MemorySpec spec = new MemorySpec(m.integer("maxMessages").orElse(MemorySpec.DEFAULT_MAX_MESSAGES),
+            m.integer("maxTokens").orElse(Integer.MAX_VALUE), m.bool("summarise"), m.text("shared"));
+        m.finish();
+        return spec;
+      });
+      return new LlmNode(name, n.text("role"), system, prompt, n.requiredText("model"), n.textList("tools"), output(n),
+          memory, n.integer("maxToolRounds").orElse(LlmNode.DEFAULT_MAX_TOOL_ROUNDS));
     }
 
     private OutputSpec output(YamlObject n) {
