@@ -172,7 +172,7 @@ final class HopHandler implements RecordHandler {
   }
 
   private NodeOutput run(Hop hop, byte[] payload, Map<String, Object> state) throws RunFailure {
-    NodeCall call = new NodeCall(hop.getRunId(), graph.name(), node, payload, hop.getContentType(), state,
+    NodeCall call = new NodeCall(hop.getRunId(), graph.name(), node, hop.getInputId(), payload, hop.getContentType(), state,
         hop.getAttempt(), Optional.ofNullable(hop.getDeadline()),
         () -> await(redis.runRecords().isCancelRequested(hop.getRunId())));
     try {
