@@ -44,6 +44,7 @@ public final class MeshRuntime implements AutoCloseable {
   private final ModelCatalog models;
   private final RuntimeMetrics metrics;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final ToolBox tools;
   private final Map<String, NodeExecutor> executors = new ConcurrentHashMap<>();
   private final List<Worker> workers = new ArrayList<>();
 
@@ -74,6 +75,7 @@ public final class MeshRuntime implements AutoCloseable {
     this.codec = WireCodec.forRegistry(endpoints.registryUrl());
     this.models = new ModelCatalog(graph, endpoints.modelBaseUrls(), modelListener);
     this.metrics = new RuntimeMetrics(meters, graph.name());
+    this.tools = new ToolBox(graph, http);
   }
 
   /** A runtime for a compiled graph; starts nothing yet. */
@@ -112,10 +114,10 @@ public final class MeshRuntime implements AutoCloseable {
   private NodeExecutor executorFor(String name) {
     Node node = graph.node(name);
     return switch (node) {
-      case LlmNode llm -> new LlmExecutor(llm, models);
+      case LlmNode llm -> new LlmExecutor(llm, models, redis, tools, metrics);
       case RouterNode router -> new RouterExecutor(router, models);
       case JavaNode java -> new JavaExecutor(java, 3);
-      case ToolNode tool -> new ToolExecutor(tool, graph.tools().get(tool.tool()), http);
+      case ToolNode tool -> new ToolExecutor(tool, tools.http(tool.tool()));
       default -> throw new UnsupportedOperationException("node '" + name + "' is a " + node.type().yamlName()
           + " node, which this runtime does not run yet (see issue #4)");
     };
@@ -150,6 +152,7 @@ public final class MeshRuntime implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    tools.close();
     models.close();
     redis.close();
   }
