@@ -18,6 +18,9 @@ import java.util.Optional;
  */
 public final class GraphLoader {
 
+  private static final int MAX_SUB_GRAPH_DEPTH = 8;
+  private static final ThreadLocal<Integer> DEPTH = ThreadLocal.withInitial(() -> 0);
+
   private GraphLoader() {}
 
   /** Loads and validates a graph file; prompt files are resolved relative to its directory. */
@@ -149,9 +152,10 @@ public final class GraphLoader {
         case "java" -> new JavaNode(name, n.requiredText("class"));
         case "router" -> router(name, n);
         case "join" -> join(name, n);
+        case "graph" -> subGraph(name, n);
         default -> {
           if (!type.isEmpty()) {
-            n.problem("type", "unknown node type '" + type + "' (known: llm, tool, java, router, join)");
+            n.problem("type", "unknown node type '" + type + "' (known: llm, tool, java, router, join, graph)");
           }
           yield null;
         }
@@ -224,6 +228,24 @@ public final class GraphLoader {
         }
       }
       return inline.map(Prompt::inline);
+    }
+
+    private SubGraphNode subGraph(String name, YamlObject n) {
+      Path relative = Path.of(n.requiredText("file"));
+      Path resolved = baseDir == null ? relative : baseDir.resolve(relative);
+      if (DEPTH.get() >= MAX_SUB_GRAPH_DEPTH) {
+        n.problem("file", "sub-graphs nest deeper than " + MAX_SUB_GRAPH_DEPTH + " levels (a graph that contains itself?)");
+        return null;
+      }
+      DEPTH.set(DEPTH.get() + 1);
+      try {
+        return new SubGraphNode(name, relative, load(resolved));
+      } catch (GraphValidationException e) {
+        n.problem("file", "sub-graph '" + relative + "' is invalid: " + e.getMessage());
+        return null;
+      } finally {
+        DEPTH.set(DEPTH.get() - 1);
+      }
     }
 
     private RouterNode router(String name, YamlObject n) {

@@ -200,6 +200,11 @@ final class GraphValidator {
         }
         case RouterNode router -> router.classifier().ifPresent(c -> checkClassifier(router, c, path));
         case JoinNode join -> checkJoin(join, path);
+        case SubGraphNode sub -> {
+          if (sub.graph().name().equals(draft.name)) {
+            problems.add(path + ".file", node.name(), "a sub-graph must have another name than its parent ('" + draft.name + "')");
+          }
+        }
       }
     }
   }
