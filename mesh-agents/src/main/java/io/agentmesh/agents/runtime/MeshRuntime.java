@@ -6,6 +6,7 @@ import io.agentmesh.core.graph.JavaNode;
 import io.agentmesh.core.graph.LlmNode;
 import io.agentmesh.core.graph.Node;
 import io.agentmesh.core.graph.RouterNode;
+import io.agentmesh.core.graph.SubGraphNode;
 import io.agentmesh.core.graph.ToolNode;
 import io.agentmesh.core.plan.Plan;
 import io.agentmesh.core.state.MeshRedis;
@@ -118,6 +119,7 @@ public final class MeshRuntime implements AutoCloseable {
       case RouterNode router -> new RouterExecutor(router, models);
       case JavaNode java -> new JavaExecutor(java, 3);
       case ToolNode tool -> new ToolExecutor(tool, tools.http(tool.tool()));
+      case SubGraphNode sub -> new SubGraphExecutor(sub, endpoints, meters, codec);
       default -> throw new UnsupportedOperationException("node '" + name + "' is a " + node.type().yamlName()
           + " node, which this runtime does not run yet (see issue #4)");
     };
@@ -150,6 +152,15 @@ public final class MeshRuntime implements AutoCloseable {
         thread.join();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      }
+    }
+    for (NodeExecutor executor : executors.values()) {
+      if (executor instanceof AutoCloseable closeable) {
+        try {
+          closeable.close();
+        } catch (Exception e) {
+          LOG.warn("closing the executor of a node failed: {}", e.toString());
+        }
       }
     }
     tools.close();
