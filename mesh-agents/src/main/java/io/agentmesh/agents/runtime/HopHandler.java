@@ -183,7 +183,7 @@ final class HopHandler implements RecordHandler {
     if (replay != null && callsModels()) {
       return replayed(hop);
     }
-    NodeCall call = new NodeCall(hop.getRunId(), graph.name(), node, payload, hop.getContentType(), state,
+    NodeCall call = new NodeCall(hop.getRunId(), graph.name(), node, hop.getInputId(), payload, hop.getContentType(), state,
         hop.getAttempt(), Optional.ofNullable(hop.getDeadline()),
         () -> await(redis.runRecords().isCancelRequested(hop.getRunId())));
     try {

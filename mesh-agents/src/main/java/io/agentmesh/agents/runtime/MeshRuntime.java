@@ -6,6 +6,7 @@ import io.agentmesh.core.graph.JavaNode;
 import io.agentmesh.core.graph.LlmNode;
 import io.agentmesh.core.graph.Node;
 import io.agentmesh.core.graph.RouterNode;
+import io.agentmesh.core.graph.SubGraphNode;
 import io.agentmesh.core.graph.ToolNode;
 import io.agentmesh.core.plan.Plan;
 import io.agentmesh.core.state.MeshRedis;
@@ -44,6 +45,7 @@ public final class MeshRuntime implements AutoCloseable {
   private final ModelCatalog models;
   private final RuntimeMetrics metrics;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final ToolBox tools;
   private final Map<String, NodeExecutor> executors = new ConcurrentHashMap<>();
   private final List<Worker> workers = new ArrayList<>();
   private final NodeOutputSource replay;
@@ -77,6 +79,7 @@ public final class MeshRuntime implements AutoCloseable {
     this.models = new ModelCatalog(graph, endpoints.modelBaseUrls(), modelListener);
     this.metrics = new RuntimeMetrics(meters, graph.name());
     this.replay = replay;
+    this.tools = new ToolBox(graph, http);
   }
 
   /** A runtime for a compiled graph; starts nothing yet. */
@@ -123,10 +126,11 @@ public final class MeshRuntime implements AutoCloseable {
   private NodeExecutor executorFor(String name) {
     Node node = graph.node(name);
     return switch (node) {
-      case LlmNode llm -> new LlmExecutor(llm, models);
+      case LlmNode llm -> new LlmExecutor(llm, models, redis, tools, metrics);
       case RouterNode router -> new RouterExecutor(router, models);
       case JavaNode java -> new JavaExecutor(java, 3);
-      case ToolNode tool -> new ToolExecutor(tool, graph.tools().get(tool.tool()), http);
+      case ToolNode tool -> new ToolExecutor(tool, tools.http(tool.tool()));
+      case SubGraphNode sub -> new SubGraphExecutor(sub, endpoints, meters, codec);
       default -> throw new UnsupportedOperationException("node '" + name + "' is a " + node.type().yamlName()
           + " node, which this runtime does not run yet (see issue #4)");
     };
@@ -161,6 +165,16 @@ public final class MeshRuntime implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    for (NodeExecutor executor : executors.values()) {
+      if (executor instanceof AutoCloseable closeable) {
+        try {
+          closeable.close();
+        } catch (Exception e) {
+          LOG.warn("closing the executor of a node failed: {}", e.toString());
+        }
+      }
+    }
+    tools.close();
     models.close();
     redis.close();
   }

@@ -7,8 +7,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
-/** One input at one node: the payload, the run's shared state, and where the run stands. */
-record NodeCall(String runId, String graph, String node, byte[] payload, String contentType,
+/**
+ * One input at one node: the payload, the run's shared state, and where the run stands. The input
+ * id names this exact input (stable across redeliveries): effects inside the node are keyed on it.
+ */
+record NodeCall(String runId, String graph, String node, String inputId, byte[] payload, String contentType,
                 Map<String, Object> state, int attempt, Optional<Instant> deadline, BooleanSupplier cancelRequested)
     implements AgentContext {
 

@@ -39,6 +39,10 @@ final class RuntimeMetrics {
     }
   }
 
+  void toolCallRefused(String node) {
+    counter(MeshMetric.TOOL_CALLS_REFUSED, "graph", graph, "node", node).increment();
+  }
+
   void deadLetter(String node, String reason) {
     counter(MeshMetric.DEAD_LETTERS, "graph", graph, "node", node, "reason", reason).increment();
   }

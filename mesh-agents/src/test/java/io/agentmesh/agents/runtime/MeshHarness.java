@@ -171,6 +171,11 @@ final class MeshHarness implements AutoCloseable {
         .map(r -> codec.decode(topic, r.value(), io.agentmesh.schemas.avro.Hop.class)).toList();
   }
 
+  /** The size of a hop as encoded on the edge {@code from -> to}. */
+  int encodedSize(io.agentmesh.schemas.avro.Hop hop, String from, String to) {
+    return codec.encode(topics.edge(from, to), hop).length;
+  }
+
   Optional<RunRecord> runRecord(String runId) {
     return HopHandler.await(redis.runRecords().get(runId));
   }

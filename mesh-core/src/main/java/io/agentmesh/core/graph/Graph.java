@@ -23,6 +23,7 @@ public final class Graph {
   private final Guards guards;
   private final Map<String, Model> models;
   private final Map<String, HttpTool> tools;
+  private final Map<String, McpServer> mcpServers;
   private final Map<String, Node> nodes;
   private final List<Edge> edges;
   private final Map<Edge, Condition> conditions;
@@ -35,6 +36,7 @@ public final class Graph {
     this.guards = draft.guards;
     this.models = unmodifiable(draft.models, Model::name);
     this.tools = unmodifiable(draft.tools, HttpTool::name);
+    this.mcpServers = unmodifiable(draft.mcpServers, McpServer::name);
     this.nodes = unmodifiable(draft.nodes, Node::name);
     this.edges = List.copyOf(draft.edges);
     this.conditions = Map.copyOf(conditions);
@@ -80,6 +82,16 @@ public final class Graph {
   /** Tools by name, in declaration order. */
   public Map<String, HttpTool> tools() {
     return tools;
+  }
+
+  /** MCP servers by name, in declaration order. */
+  public Map<String, McpServer> mcpServers() {
+    return mcpServers;
+  }
+
+  /** The MCP server exposing tool {@code tool}, if one does. */
+  public Optional<McpServer> mcpServerOf(String tool) {
+    return mcpServers.values().stream().filter(s -> s.tools().contains(tool)).findFirst();
   }
 
   /** Nodes by name, in declaration order. */

@@ -45,6 +45,12 @@ public final class GraphBuilder {
     return this;
   }
 
+  /** Adds an MCP server whose listed tools agents may call. */
+  public GraphBuilder mcpServer(McpServer server) {
+    draft.mcpServers.add(server);
+    return this;
+  }
+
   /** Adds a node. */
   public GraphBuilder node(Node node) {
     draft.nodes.add(node);

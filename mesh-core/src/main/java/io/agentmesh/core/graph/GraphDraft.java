@@ -13,6 +13,7 @@ final class GraphDraft {
   Guards guards = Guards.NONE;
   final List<Model> models = new ArrayList<>();
   final List<HttpTool> tools = new ArrayList<>();
+  final List<McpServer> mcpServers = new ArrayList<>();
   final List<Node> nodes = new ArrayList<>();
   final List<Edge> edges = new ArrayList<>();
 }

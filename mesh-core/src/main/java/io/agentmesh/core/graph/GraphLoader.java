@@ -18,6 +18,9 @@ import java.util.Optional;
  */
 public final class GraphLoader {
 
+  private static final int MAX_SUB_GRAPH_DEPTH = 8;
+  private static final ThreadLocal<Integer> DEPTH = ThreadLocal.withInitial(() -> 0);
+
   private GraphLoader() {}
 
   /** Loads and validates a graph file; prompt files are resolved relative to its directory. */
@@ -94,6 +97,7 @@ public final class GraphLoader {
       });
       root.namedObjects("models", false).forEach((name, m) -> d.models.add(model(name, m)));
       root.namedObjects("tools", false).forEach((name, t) -> d.tools.add(tool(name, t)));
+      root.namedObjects("mcpServers", false).forEach((name, s) -> d.mcpServers.add(mcpServer(name, s)));
       root.namedObjects("nodes", true).forEach((name, n) -> node(name, n).ifPresent(d.nodes::add));
       root.objectList("edges").forEach(e -> d.edges.add(edge(e)));
       root.finish();
@@ -125,6 +129,21 @@ public final class GraphLoader {
       return tool;
     }
 
+    private McpServer mcpServer(String name, YamlObject s) {
+      String transport = s.text("transport").orElse("stdio");
+      McpServer.Transport kind = McpServer.Transport.STDIO;
+      if (transport.equals("http")) {
+        kind = McpServer.Transport.HTTP;
+      } else if (!transport.equals("stdio")) {
+        s.problem("transport", "MCP server '" + name + "': transport must be stdio or http, was '" + transport + "'");
+      }
+      Optional<URI> url = s.has("url") ? Optional.of(uri(s, "url", true)) : Optional.empty();
+      McpServer server = new McpServer(name, kind, s.textList("command"), url, s.textList("tools"),
+          s.duration("timeout").orElse(HttpTool.DEFAULT_TIMEOUT), s.textList("allowedHosts"));
+      s.finish();
+      return server;
+    }
+
     private Optional<Node> node(String name, YamlObject n) {
       String type = n.requiredText("type");
       Node node = switch (type) {
@@ -133,9 +152,10 @@ public final class GraphLoader {
         case "java" -> new JavaNode(name, n.requiredText("class"));
         case "router" -> router(name, n);
         case "join" -> join(name, n);
+        case "graph" -> subGraph(name, n);
         default -> {
           if (!type.isEmpty()) {
-            n.problem("type", "unknown node type '" + type + "' (known: llm, tool, java, router, join)");
+            n.problem("type", "unknown node type '" + type + "' (known: llm, tool, java, router, join, graph)");
           }
           yield null;
         }
@@ -149,7 +169,14 @@ public final class GraphLoader {
     private LlmNode llm(String name, YamlObject n) {
       Optional<Prompt> system = prompt(n, "system", "systemFile");
       Prompt prompt = prompt(n, "prompt", "promptFile").orElse(Prompt.inline(LlmNode.DEFAULT_PROMPT));
-      return new LlmNode(name, n.text("role"), system, prompt, n.requiredText("model"), n.textList("tools"), output(n));
+      Optional<MemorySpec> memory = n.object("memory", name).map(m -> {
+        MemorySpec spec = new MemorySpec(m.integer("maxMessages").orElse(MemorySpec.DEFAULT_MAX_MESSAGES),
+            m.integer("maxTokens").orElse(Integer.MAX_VALUE), m.bool("summarise"), m.text("shared"));
+        m.finish();
+        return spec;
+      });
+      return new LlmNode(name, n.text("role"), system, prompt, n.requiredText("model"), n.textList("tools"), output(n),
+          memory, n.integer("maxToolRounds").orElse(LlmNode.DEFAULT_MAX_TOOL_ROUNDS));
     }
 
     private OutputSpec output(YamlObject n) {
@@ -201,6 +228,24 @@ public final class GraphLoader {
         }
       }
       return inline.map(Prompt::inline);
+    }
+
+    private SubGraphNode subGraph(String name, YamlObject n) {
+      Path relative = Path.of(n.requiredText("file"));
+      Path resolved = baseDir == null ? relative : baseDir.resolve(relative);
+      if (DEPTH.get() >= MAX_SUB_GRAPH_DEPTH) {
+        n.problem("file", "sub-graphs nest deeper than " + MAX_SUB_GRAPH_DEPTH + " levels (a graph that contains itself?)");
+        return null;
+      }
+      DEPTH.set(DEPTH.get() + 1);
+      try {
+        return new SubGraphNode(name, relative, load(resolved));
+      } catch (GraphValidationException e) {
+        n.problem("file", "sub-graph '" + relative + "' is invalid: " + e.getMessage());
+        return null;
+      } finally {
+        DEPTH.set(DEPTH.get() - 1);
+      }
     }
 
     private RouterNode router(String name, YamlObject n) {

@@ -37,6 +37,7 @@ final class GraphValidator {
   private final Map<String, Node> nodes = new LinkedHashMap<>();
   private final Map<String, Model> models = new LinkedHashMap<>();
   private final Map<String, HttpTool> tools = new LinkedHashMap<>();
+  private final Map<String, McpServer> mcpTools = new LinkedHashMap<>();
   private final Map<Edge, Condition> conditions = new HashMap<>();
 
   private GraphValidator(GraphDraft draft, Problems problems) {
@@ -49,6 +50,7 @@ final class GraphValidator {
     v.checkGraph();
     v.checkModels();
     v.checkTools();
+    v.checkMcpServers();
     v.checkNodes();
     v.checkEdges();
     if (problems.isEmpty()) {
@@ -134,6 +136,44 @@ final class GraphValidator {
     }
   }
 
+  private void checkMcpServers() {
+    Map<String, McpServer> servers = new LinkedHashMap<>();
+    for (McpServer server : draft.mcpServers) {
+      String path = "mcpServers." + server.name();
+      if (servers.putIfAbsent(server.name(), server) != null) {
+        problems.add(path, "duplicate MCP server name '" + server.name() + "'");
+      }
+      switch (server.transport()) {
+        case STDIO -> {
+          if (server.command().isEmpty()) {
+            problems.add(path + ".command", "MCP server '" + server.name() + "': a stdio server needs a 'command'");
+          }
+        }
+        case HTTP -> {
+          java.net.URI url = server.url().orElse(null);
+          if (url == null || url.getScheme() == null || !url.getScheme().matches("https?") || url.getHost() == null) {
+            problems.add(path + ".url", "MCP server '" + server.name() + "': an http server needs an absolute http(s) 'url', was '"
+                + server.url().map(Object::toString).orElse("") + "'");
+          } else if (!server.allowedHosts().isEmpty() && !server.allowedHosts().contains(url.getHost())) {
+            problems.add(path + ".allowedHosts", "MCP server '" + server.name() + "': url host '" + url.getHost()
+                + "' is not in allowedHosts " + server.allowedHosts());
+          }
+        }
+      }
+      if (server.tools().isEmpty()) {
+        problems.add(path + ".tools", "MCP server '" + server.name() + "': list the tools the graph may call in 'tools'");
+      }
+      for (String tool : server.tools()) {
+        if (tools.containsKey(tool) || mcpTools.putIfAbsent(tool, server) != null) {
+          problems.add(path + ".tools", "tool name '" + tool + "' is declared twice (tools and MCP servers share one namespace)");
+        }
+      }
+      if (server.timeout().isNegative() || server.timeout().isZero()) {
+        problems.add(path + ".timeout", "MCP server '" + server.name() + "': timeout must be positive");
+      }
+    }
+  }
+
   private void checkNodes() {
     for (Node node : draft.nodes) {
       String path = "nodes." + node.name();
@@ -160,6 +200,11 @@ final class GraphValidator {
         }
         case RouterNode router -> router.classifier().ifPresent(c -> checkClassifier(router, c, path));
         case JoinNode join -> checkJoin(join, path);
+        case SubGraphNode sub -> {
+          if (sub.graph().name().equals(draft.name)) {
+            problems.add(path + ".file", node.name(), "a sub-graph must have another name than its parent ('" + draft.name + "')");
+          }
+        }
       }
     }
   }
@@ -169,10 +214,24 @@ final class GraphValidator {
       problems.add(path + ".model", llm.name(), "unknown model '" + llm.model() + "'" + known(models.keySet()));
     }
     for (String tool : llm.tools()) {
-      if (!tools.containsKey(tool)) {
-        problems.add(path + ".tools", llm.name(), "unknown tool '" + tool + "'" + known(tools.keySet()));
+      if (!tools.containsKey(tool) && !mcpTools.containsKey(tool)) {
+        java.util.Set<String> all = new java.util.LinkedHashSet<>(tools.keySet());
+        all.addAll(mcpTools.keySet());
+        problems.add(path + ".tools", llm.name(), "unknown tool '" + tool + "'" + known(all));
       }
     }
+    if (llm.maxToolRounds() < 1) {
+      problems.add(path + ".maxToolRounds", llm.name(), "maxToolRounds must be at least 1, was " + llm.maxToolRounds());
+    }
+    llm.memory().ifPresent(m -> {
+      if (m.maxMessages() < (m.summarise() ? 2 : 1)) {
+        problems.add(path + ".memory.maxMessages", llm.name(), "memory.maxMessages must be at least "
+            + (m.summarise() ? "2 with summarise" : "1") + ", was " + m.maxMessages());
+      }
+      if (m.maxTokens() < 1) {
+        problems.add(path + ".memory.maxTokens", llm.name(), "memory.maxTokens must be at least 1, was " + m.maxTokens());
+      }
+    });
     llm.system().ifPresent(p -> checkPrompt(llm.name(), path + ".system", p));
     checkPrompt(llm.name(), path + ".prompt", llm.prompt());
     llm.output().schema().ifPresent(s -> {

@@ -14,6 +14,8 @@ import java.util.Optional;
  * @param model name of a model declared in the graph
  * @param tools names of tools declared in the graph that the model may call
  * @param output the output format
+ * @param memory conversation memory kept across the node's calls in a run, empty for none
+ * @param maxToolRounds the most model calls answered with tool results before the model must answer
  */
 public record LlmNode(
     String name,
@@ -22,10 +24,15 @@ public record LlmNode(
     Prompt prompt,
     String model,
     List<String> tools,
-    OutputSpec output) implements Node {
+    OutputSpec output,
+    Optional<MemorySpec> memory,
+    int maxToolRounds) implements Node {
 
   /** The user prompt used when a node declares none. */
   public static final String DEFAULT_PROMPT = "{{input}}";
+
+  /** Tool rounds allowed when a node declares none. */
+  public static final int DEFAULT_MAX_TOOL_ROUNDS = 5;
 
   public LlmNode {
     Objects.requireNonNull(name, "name");
@@ -35,6 +42,13 @@ public record LlmNode(
     Objects.requireNonNull(model, "model");
     tools = List.copyOf(tools);
     Objects.requireNonNull(output, "output");
+    Objects.requireNonNull(memory, "memory");
+  }
+
+  /** A node without memory and with the default tool rounds. */
+  public LlmNode(String name, Optional<String> role, Optional<Prompt> system, Prompt prompt, String model,
+                 List<String> tools, OutputSpec output) {
+    this(name, role, system, prompt, model, tools, output, Optional.empty(), DEFAULT_MAX_TOOL_ROUNDS);
   }
 
   @Override
@@ -56,6 +70,8 @@ public record LlmNode(
     private Prompt prompt = Prompt.inline(DEFAULT_PROMPT);
     private List<String> tools = List.of();
     private OutputSpec output = OutputSpec.TEXT;
+    private Optional<MemorySpec> memory = Optional.empty();
+    private int maxToolRounds = DEFAULT_MAX_TOOL_ROUNDS;
 
     private Builder(String name, String model) {
       this.name = name;
@@ -103,9 +119,21 @@ public record LlmNode(
       return this;
     }
 
+    /** Sets the conversation memory. */
+    public Builder memory(MemorySpec memory) {
+      this.memory = Optional.of(memory);
+      return this;
+    }
+
+    /** Sets the most tool rounds. */
+    public Builder maxToolRounds(int rounds) {
+      this.maxToolRounds = rounds;
+      return this;
+    }
+
     /** The node. */
     public LlmNode build() {
-      return new LlmNode(name, role, system, prompt, model, tools, output);
+      return new LlmNode(name, role, system, prompt, model, tools, output, memory, maxToolRounds);
     }
   }
 }
