@@ -414,6 +414,15 @@ final class HopHandler implements RecordHandler {
     if (run != null && run.status().isTerminal()) {
       return Outcome.of(out); // another branch already ended the run: nothing more to say about it
     }
+    Optional<io.agentmesh.core.graph.JoinNode> join = failure.deadLetter() && hop.getFanOut() != null
+        ? BranchFailures.joinToTell(graph, node) : Optional.empty();
+    if (join.isPresent()) { // the join's onBranchFailure decides: continue without this branch, or retry it
+      out.add(event(hop, RunEventType.NODE_FAILED, failure.getMessage().getBytes(StandardCharsets.UTF_8), 0, 0, 0));
+      NodeOutput told = new NodeOutput(BranchFailures.encode(failure.code(), failure.getMessage(), node, hop),
+          BranchFailures.CONTENT_TYPE, null, Map.of(), 0, 0, 0);
+      out.add(forward(hop, join.get().name(), told.payload(), told.contentType(), hop.getFanOut(), join.get().name()));
+      return Outcome.of(out);
+    }
     RunError error = new RunError(failure.code(), failure.getMessage(), node);
     RunStatus status = failure.code() == ErrorCode.CANCELLED ? RunStatus.CANCELLED : RunStatus.FAILED;
     if (failure.deadLetter()) {
