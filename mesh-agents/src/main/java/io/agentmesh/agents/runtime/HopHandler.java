@@ -254,9 +254,15 @@ final class HopHandler implements RecordHandler {
         .setContentType(contentType)
         .setClaimCheck(null)
         .setBudget(graph.guards().tokenBudget().isPresent() ? new Budget(graph.guards().tokenBudget().getAsLong(), null) : null)
-        .setFanOut(null)
+        .setFanOut(entryFanOut(runId))
         .setInputId(runId + ":" + Edge.START)
         .build();
+  }
+
+  /** Several entry nodes are a fan-out from START: one branch each, so a join can gather them. */
+  private FanOut entryFanOut(String runId) {
+    List<String> entries = graph.entryNodes();
+    return entries.size() < 2 ? null : new FanOut(runId + ":" + Edge.START, node, entries.indexOf(node), entries.size());
   }
 
   private byte[] payloadOf(Hop hop) {
