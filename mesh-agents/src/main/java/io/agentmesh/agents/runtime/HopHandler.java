@@ -16,6 +16,7 @@ import io.agentmesh.core.wire.TaskInput;
 import io.agentmesh.core.wire.TopicNames;
 import io.agentmesh.schemas.avro.Budget;
 import io.agentmesh.schemas.avro.ErrorCode;
+import io.agentmesh.schemas.avro.FanOut;
 import io.agentmesh.schemas.avro.Hop;
 import io.agentmesh.schemas.avro.RunError;
 import io.agentmesh.schemas.avro.RunEvent;
@@ -142,24 +143,24 @@ final class HopHandler implements RecordHandler {
       }
     }
     List<String> targets;
+    List<String> bounded = new ArrayList<>();
     try {
-      targets = graph.route(node, output.decision(), state, new RunInfo(runId, hop.getHopCount(), hop.getAttempt()));
+      targets = graph.route(node, output.decision(), state, new RunInfo(runId, hop.getHopCount(), hop.getAttempt()),
+          edge -> mayCross(hop, edge, bounded));
     } catch (RuntimeException e) {
       throw RunFailure.of(ErrorCode.NO_ROUTE, "node '" + node + "': a route condition failed: " + e.getMessage());
+    }
+    if (targets.isEmpty() && !bounded.isEmpty()) {
+      throw RunFailure.of(ErrorCode.MAX_HOPS, "node '" + node + "': " + String.join(", ", bounded)
+          + " and the node has no default edge to take instead");
     }
     if (targets.isEmpty()) {
       throw RunFailure.of(ErrorCode.NO_ROUTE, "node '" + node + "': no edge matched its output and it has no default edge");
     }
     long serviceMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
     out.add(event(hop, RunEventType.NODE_COMPLETED, null, serviceMs, output.modelMillis(), output.tokensIn(), output.tokensOut()));
-    boolean ends = false;
-    for (String target : targets) {
-      if (target.equals(Edge.END)) {
-        ends = true;
-      } else {
-        out.add(forward(hop, target, output));
-      }
-    }
+    boolean ends = targets.contains(Edge.END);
+    out.addAll(fanOut(hop, targets.stream().filter(t -> !t.equals(Edge.END)).toList(), output));
     Runnable afterCommit = () -> redis.runRecords().nodeFinished(runId, node, serviceMs, output.modelMillis(),
         output.tokensIn(), output.tokensOut());
     if (ends) {
@@ -188,6 +189,8 @@ final class HopHandler implements RecordHandler {
         () -> await(redis.runRecords().isCancelRequested(hop.getRunId())));
     try {
       return executor.execute(call);
+    } catch (RunFailure e) {
+      throw e; // the executor decided how the run fails (a join's branch policy)
     } catch (RetriesExhaustedException e) {
       throw RunFailure.deadLetter(ErrorCode.RETRIES_EXHAUSTED, "node '" + node + "': " + e.getMessage(), e);
     } catch (FatalModelException e) {
@@ -281,9 +284,15 @@ final class HopHandler implements RecordHandler {
         .setContentType(contentType)
         .setClaimCheck(null)
         .setBudget(graph.guards().tokenBudget().isPresent() ? new Budget(graph.guards().tokenBudget().getAsLong(), null) : null)
-        .setFanOut(null)
+        .setFanOut(entryFanOut(runId))
         .setInputId(runId + ":" + Edge.START)
         .build();
+  }
+
+  /** Several entry nodes are a fan-out from START: one branch each, so a join can gather them. */
+  private FanOut entryFanOut(String runId) {
+    List<String> entries = graph.entryNodes();
+    return entries.size() < 2 ? null : new FanOut(runId + ":" + Edge.START, node, entries.indexOf(node), entries.size());
   }
 
   private byte[] payloadOf(Hop hop) {
@@ -294,7 +303,84 @@ final class HopHandler implements RecordHandler {
     return await(redis.claimCheck().get(new ClaimCheck.Reference(ref.getRedisKey(), ref.getSizeBytes(), ref.getSha256())));
   }
 
-  private ProducerRecord<byte[], byte[]> forward(Hop in, String target, NodeOutput output) {
+  /**
+   * Whether a run may cross a bounded edge once more: counts the crossing in Redis (once per input,
+   * so a redelivery decides the same way) and notes the edge in {@code bounded} when it may not.
+   */
+  private boolean mayCross(Hop hop, Edge edge, List<String> bounded) {
+    int max = edge.maxIterations().getAsInt();
+    String edgeId = edge.from() + "." + String.join(",", edge.to());
+    long ordinal = await(redis.runRecords().crossEdge(hop.getRunId(), edgeId, hop.getInputId()));
+    if (ordinal > max) {
+      bounded.add("edge " + edge.from() + " -> " + String.join(",", edge.to()) + " reached its maxIterations (" + max + ")");
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * The hops to the targets: one per target, or one per list item on a {@code map} edge. Several
+   * hops from one output form a fan-out (a join downstream collects them by fan-out id); a single
+   * hop keeps the fan-out it belongs to. Ids derive from the input id, so a re-emit is identical.
+   */
+  private List<ProducerRecord<byte[], byte[]>> fanOut(Hop in, List<String> targets, NodeOutput output) throws RunFailure {
+    List<ProducerRecord<byte[], byte[]>> hops = new ArrayList<>();
+    List<String> plain = new ArrayList<>();
+    for (String target : targets) {
+      Optional<Edge> edge = graph.edge(node, target);
+      if (edge.isPresent() && edge.get().map().isPresent()) {
+        List<?> items = mapItems(edge.get(), output.decision());
+        String fanOutId = sha256Hex(in.getInputId() + "|" + node + "|map|" + target).substring(0, 24);
+        for (int i = 0; i < items.size(); i++) {
+          Object item = items.get(i);
+          byte[] payload;
+          String contentType;
+          if (item instanceof String text) {
+            payload = text.getBytes(StandardCharsets.UTF_8);
+            contentType = "text/plain; charset=utf-8";
+          } else {
+            try {
+              payload = JSON.writeValueAsBytes(item);
+            } catch (java.io.IOException e) {
+              throw new IllegalStateException(e);
+            }
+            contentType = "application/json";
+          }
+          FanOut branch = new FanOut(fanOutId, target + "#" + i, i, items.size());
+          hops.add(forward(in, target, payload, contentType, branch, target + "#" + i));
+        }
+      } else {
+        plain.add(target);
+      }
+    }
+    String fanOutId = sha256Hex(in.getInputId() + "|" + node + "|fan").substring(0, 24);
+    for (int i = 0; i < plain.size(); i++) {
+      String target = plain.get(i);
+      FanOut branch = plain.size() > 1 ? new FanOut(fanOutId, target, i, plain.size()) : in.getFanOut();
+      hops.add(forward(in, target, output.payload(), output.contentType(), branch, target));
+    }
+    return hops;
+  }
+
+  /** The list a map edge fans out over, from the node's output as conditions see it. */
+  private List<?> mapItems(Edge edge, Object decision) throws RunFailure {
+    Object value = decision;
+    for (String field : edge.mapFields()) {
+      value = value instanceof Map<?, ?> object ? object.get(field) : null;
+    }
+    if (!(value instanceof List<?> items)) {
+      throw RunFailure.of(ErrorCode.NO_ROUTE, "node '" + node + "': edge to '" + edge.to().getFirst() + "' maps over "
+          + edge.map().get() + ", which is " + (value == null ? "absent" : "not a list") + " in the output");
+    }
+    if (items.isEmpty()) {
+      throw RunFailure.of(ErrorCode.NO_ROUTE, "node '" + node + "': edge to '" + edge.to().getFirst() + "' maps over "
+          + edge.map().get() + ", which is an empty list (nothing to fan out to)");
+    }
+    return items;
+  }
+
+  private ProducerRecord<byte[], byte[]> forward(Hop in, String target, byte[] payload, String contentType, FanOut fanOut,
+                                                 String branch) {
     String topic = topics.edge(node, target);
     Hop.Builder hop = Hop.newBuilder(in)
         .setFromNode(node)
@@ -304,14 +390,15 @@ final class HopHandler implements RecordHandler {
         .setAttempt(1)
         .setEnqueuedAt(clock.instant())
         .setTrace(new TraceContext(childTraceparent(in.getTrace()), in.getTrace() == null ? null : in.getTrace().getTracestate()))
-        .setContentType(output.contentType())
-        .setInputId(childInputId(in.getInputId(), target));
-    if (redis.claimCheck().shouldOffload(output.payload().length)) {
-      ClaimCheck.Reference ref = await(redis.claimCheck().put(in.getRunId(), output.payload()));
+        .setContentType(contentType)
+        .setFanOut(fanOut)
+        .setInputId(childInputId(in.getInputId(), branch));
+    if (redis.claimCheck().shouldOffload(payload.length)) {
+      ClaimCheck.Reference ref = await(redis.claimCheck().put(in.getRunId(), payload));
       hop.setPayload(ByteBuffer.allocate(0)).setClaimCheck(io.agentmesh.schemas.avro.ClaimCheck.newBuilder()
           .setRedisKey(ref.key()).setSizeBytes(ref.size()).setSha256(ref.sha256()).build());
     } else {
-      hop.setPayload(ByteBuffer.wrap(output.payload())).setClaimCheck(null);
+      hop.setPayload(ByteBuffer.wrap(payload)).setClaimCheck(null);
     }
     Hop built = hop.build();
     return record(topic, built.getRunId(), codec.encode(topic, built), built);
@@ -363,6 +450,15 @@ final class HopHandler implements RecordHandler {
     RunRecord run = await(redis.runRecords().get(runId)).orElse(null);
     if (run != null && run.status().isTerminal()) {
       return Outcome.of(out); // another branch already ended the run: nothing more to say about it
+    }
+    Optional<io.agentmesh.core.graph.JoinNode> join = failure.deadLetter() && hop.getFanOut() != null
+        ? BranchFailures.joinToTell(graph, node) : Optional.empty();
+    if (join.isPresent()) { // the join's onBranchFailure decides: continue without this branch, or retry it
+      out.add(event(hop, RunEventType.NODE_FAILED, failure.getMessage().getBytes(StandardCharsets.UTF_8), 0, null, 0, 0));
+      NodeOutput told = new NodeOutput(BranchFailures.encode(failure.code(), failure.getMessage(), node, hop),
+          BranchFailures.CONTENT_TYPE, null, Map.of(), 0, 0, 0);
+      out.add(forward(hop, join.get().name(), told.payload(), told.contentType(), hop.getFanOut(), join.get().name()));
+      return Outcome.of(out);
     }
     RunError error = new RunError(failure.code(), failure.getMessage(), node);
     RunStatus status = failure.code() == ErrorCode.CANCELLED ? RunStatus.CANCELLED : RunStatus.FAILED;

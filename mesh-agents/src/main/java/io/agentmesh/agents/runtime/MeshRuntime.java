@@ -3,6 +3,7 @@ package io.agentmesh.agents.runtime;
 import io.agentmesh.agents.model.ModelCallListener;
 import io.agentmesh.core.graph.Graph;
 import io.agentmesh.core.graph.JavaNode;
+import io.agentmesh.core.graph.JoinNode;
 import io.agentmesh.core.graph.LlmNode;
 import io.agentmesh.core.graph.Node;
 import io.agentmesh.core.graph.RouterNode;
@@ -49,6 +50,8 @@ public final class MeshRuntime implements AutoCloseable {
   private final Map<String, NodeExecutor> executors = new ConcurrentHashMap<>();
   private final List<Worker> workers = new ArrayList<>();
   private final NodeOutputSource replay;
+  private final List<JoinApp> joins = new ArrayList<>();
+  private java.nio.file.Path stateDir = defaultStateDir();
 
   /**
    * Where the process's servers are.
@@ -95,9 +98,36 @@ public final class MeshRuntime implements AutoCloseable {
     return new MeshRuntime(graph, plan, endpoints, meters, new ModelCallListener() { }, Objects.requireNonNull(replay, "replay"));
   }
 
-  /** Starts {@code replicas} workers of a node, each its own consumer in the node's group. */
+  /**
+   * Where join nodes keep their Kafka Streams state (a directory per replica below it). Default:
+   * the system property {@code mesh.stateDir}, else {@code ~/.agentmesh/state}.
+   */
+  public synchronized MeshRuntime stateDir(java.nio.file.Path dir) {
+    this.stateDir = Objects.requireNonNull(dir, "dir");
+    return this;
+  }
+
+  private static java.nio.file.Path defaultStateDir() {
+    String configured = System.getProperty("mesh.stateDir");
+    return configured != null ? java.nio.file.Path.of(configured)
+        : java.nio.file.Path.of(System.getProperty("user.home"), ".agentmesh", "state");
+  }
+
+  /**
+   * Starts {@code replicas} workers of a node, each its own consumer in the node's group. A join
+   * node starts {@code replicas} Kafka Streams instances instead (see {@link #joins()}) and
+   * returns no workers.
+   */
   public synchronized List<Worker> startNode(String node, int replicas) {
     Plan.GroupPlan group = plan.group(node);
+    if (graph.node(node) instanceof JoinNode join) {
+      for (int i = 0; i < replicas; i++) {
+        String clientId = graph.name() + "." + node + "." + UUID.randomUUID().toString().substring(0, 8);
+        joins.add(JoinApp.start(graph, join, group, topics, codec, redis, metrics, endpoints.kafkaBootstrap(), clientId,
+            stateDir.resolve("streams")));
+      }
+      return List.of();
+    }
     NodeExecutor executor = executors.computeIfAbsent(node, this::executorFor);
     List<Worker> started = new ArrayList<>();
     for (int i = 0; i < replicas; i++) {
@@ -131,6 +161,7 @@ public final class MeshRuntime implements AutoCloseable {
       case JavaNode java -> new JavaExecutor(java, 3);
       case ToolNode tool -> new ToolExecutor(tool, tools.http(tool.tool()));
       case SubGraphNode sub -> new SubGraphExecutor(sub, endpoints, meters, codec);
+      case JoinNode join -> new JoinExecutor();
       default -> throw new UnsupportedOperationException("node '" + name + "' is a " + node.type().yamlName()
           + " node, which this runtime does not run yet (see issue #4)");
     };
@@ -139,6 +170,11 @@ public final class MeshRuntime implements AutoCloseable {
   /** The workers started so far. */
   public synchronized List<Worker> workers() {
     return List.copyOf(workers);
+  }
+
+  /** The join replicas (Kafka Streams apps) started so far. */
+  public synchronized List<JoinApp> joins() {
+    return List.copyOf(joins);
   }
 
   /** The Redis stores this runtime uses (run records, state). */
@@ -157,6 +193,9 @@ public final class MeshRuntime implements AutoCloseable {
     List<Thread> stopping = new ArrayList<>();
     for (Worker worker : workers()) {
       stopping.add(Thread.ofVirtual().start(worker::close));
+    }
+    for (JoinApp join : joins()) {
+      stopping.add(Thread.ofVirtual().start(join::close));
     }
     for (Thread thread : stopping) {
       try {

@@ -78,6 +78,44 @@ class ExamplesIT {
     }
   }
 
+  @Test
+  void codeReviewCrewLoopsUntilTheJudgeApproves(@org.junit.jupiter.api.io.TempDir Path state) throws Exception {
+    Path dir = example("code-review-crew");
+    try (ModelSimulator simulator = simulator(dir); MeshHarness mesh = deploy(dir, simulator)) {
+      mesh.runtime().stateDir(state).startAll();
+      String runId = "review-" + UUID.randomUUID();
+      mesh.submit(runId, "{\"task\": \"Write slugify(title) for blog post URLs\"}");
+
+      Map<String, List<RunResult>> results = mesh.results(List.of(runId), WAIT);
+
+      RunResult result = single(results, runId);
+      assertThat(text(result)).contains("\"approved\":true").contains("Approved: security, style and tests");
+      assertThat(simulator.stats().model("sim-developer").requests()).as("two rounds").isEqualTo(2);
+      assertThat(simulator.stats().model("sim-tests").requests()).isEqualTo(2);
+      assertThat(simulator.stats().model("sim-judge").requests()).isEqualTo(2);
+      assertThat(result.getHops()).isEqualTo(8); // developer, review, join, judge; twice
+    }
+  }
+
+  @Test
+  void researchTeamFansOutOneResearcherPerSubQuestion(@org.junit.jupiter.api.io.TempDir Path state) throws Exception {
+    Path dir = example("research-team");
+    try (ModelSimulator simulator = simulator(dir); MeshHarness mesh = deploy(dir, simulator)) {
+      mesh.runtime().stateDir(state).startAll();
+      String runId = "team-" + UUID.randomUUID();
+      mesh.submit(runId, "{\"topic\": \"KRaft\"}");
+
+      Map<String, List<RunResult>> results = mesh.results(List.of(runId), WAIT);
+
+      assertThat(text(single(results, runId))).startsWith("Report: four notes gathered in parallel.");
+      assertThat(simulator.stats().model("sim-research").requests()).as("planner, 4 researchers, writer").isEqualTo(6);
+      assertThat(mesh.hops("notes", "writer", 1, WAIT).stream().filter(h -> h.getRunId().equals(runId)).findFirst().orElseThrow()
+          .getPayload()).satisfies(payload -> assertThat(java.nio.charset.StandardCharsets.UTF_8.decode(payload.duplicate()).toString())
+          .contains("Definition: KRaft").contains("Practice: large operators run KRaft").contains("Limits: KRaft")
+          .contains("Outlook: work on KRaft"));
+    }
+  }
+
   /** The example's own simulator script on a free port, apart from the shared simulator. */
   private static ModelSimulator simulator(Path dir) {
     return ModelSimulator.builder().port(0).configFile(dir.resolve("simulator.yaml")).build().start();

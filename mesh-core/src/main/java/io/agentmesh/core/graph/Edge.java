@@ -17,8 +17,11 @@ import java.util.OptionalInt;
  * @param when CEL condition over {@code output}, {@code state} and {@code run}; absent for none
  * @param isDefault whether this is the node's default edge
  * @param maxIterations bound on how often a run may cross this edge (bounds a loop); empty for none
+ * @param map dynamic fan-out: a path {@code output.a.b} to a JSON list in the source's output; the
+ *     edge then carries one hop per item (its single target runs once per item); empty for none
  */
-public record Edge(String from, List<String> to, Optional<String> when, boolean isDefault, OptionalInt maxIterations) {
+public record Edge(String from, List<String> to, Optional<String> when, boolean isDefault, OptionalInt maxIterations,
+                   Optional<String> map) {
 
   /** Pseudo-node a graph is entered from. */
   public static final String START = "START";
@@ -30,6 +33,12 @@ public record Edge(String from, List<String> to, Optional<String> when, boolean 
     to = List.copyOf(to);
     Objects.requireNonNull(when, "when");
     Objects.requireNonNull(maxIterations, "maxIterations");
+    Objects.requireNonNull(map, "map");
+  }
+
+  /** An edge without dynamic fan-out. */
+  public Edge(String from, List<String> to, Optional<String> when, boolean isDefault, OptionalInt maxIterations) {
+    this(from, to, when, isDefault, maxIterations, Optional.empty());
   }
 
   /** An unconditional edge. */
@@ -39,17 +48,28 @@ public record Edge(String from, List<String> to, Optional<String> when, boolean 
 
   /** Copy with a CEL condition. */
   public Edge when(String expression) {
-    return new Edge(from, to, Optional.of(expression), isDefault, maxIterations);
+    return new Edge(from, to, Optional.of(expression), isDefault, maxIterations, map);
   }
 
   /** Copy marked as the default edge of its node. */
   public Edge asDefault() {
-    return new Edge(from, to, when, true, maxIterations);
+    return new Edge(from, to, when, true, maxIterations, map);
   }
 
   /** Copy bounded to {@code n} crossings per run. */
   public Edge maxIterations(int n) {
-    return new Edge(from, to, when, isDefault, OptionalInt.of(n));
+    return new Edge(from, to, when, isDefault, OptionalInt.of(n), map);
+  }
+
+  /** Copy that fans out one hop per item of the list at {@code path} (e.g. {@code output.items}). */
+  public Edge map(String path) {
+    return new Edge(from, to, when, isDefault, maxIterations, Optional.of(path));
+  }
+
+  /** The fields of {@link #map} after {@code output} (empty list: the output itself is the list). */
+  public List<String> mapFields() {
+    return map.map(path -> path.equals("output") ? List.<String>of()
+        : List.of(path.substring("output.".length()).split("\\."))).orElse(List.of());
   }
 
   /** Id of the hop from {@code from} to {@code target}, as carried in {@code Hop.edgeId}. */

@@ -155,6 +155,17 @@ public final class Graph {
    * @throws Condition.ConditionException when a condition cannot be evaluated for this output
    */
   public List<String> route(String node, Object output, Map<String, ?> state, RunInfo run) {
+    return route(node, output, state, run, edge -> true);
+  }
+
+  /**
+   * {@link #route(String, Object, Map, RunInfo)} with a bound on loops: an edge with
+   * {@code maxIterations} that would fire is offered to {@code mayCross} (which counts the crossing);
+   * when it answers false the edge does not fire, as if its condition were false, so the node's
+   * default edge fires when no other conditional edge did.
+   */
+  public List<String> route(String node, Object output, Map<String, ?> state, RunInfo run,
+                            java.util.function.Predicate<Edge> mayCross) {
     List<String> targets = new ArrayList<>();
     boolean conditionalFired = false;
     Edge fallback = null;
@@ -163,16 +174,23 @@ public final class Graph {
       if (edge.isDefault()) {
         fallback = edge;
       } else if (condition == null) {
-        targets.addAll(edge.to());
-      } else if (condition.evaluate(output, state, run)) {
+        if (edge.maxIterations().isEmpty() || mayCross.test(edge)) {
+          targets.addAll(edge.to());
+        }
+      } else if (condition.evaluate(output, state, run) && (edge.maxIterations().isEmpty() || mayCross.test(edge))) {
         conditionalFired = true;
         targets.addAll(edge.to());
       }
     }
-    if (!conditionalFired && fallback != null) {
+    if (!conditionalFired && fallback != null && (fallback.maxIterations().isEmpty() || mayCross.test(fallback))) {
       targets.addAll(fallback.to());
     }
     return targets.stream().distinct().toList();
+  }
+
+  /** The edge from {@code from} whose targets include {@code to}; empty when there is none. */
+  public Optional<Edge> edge(String from, String to) {
+    return edges.stream().filter(e -> e.from().equals(from) && e.to().contains(to)).findFirst();
   }
 
   @Override

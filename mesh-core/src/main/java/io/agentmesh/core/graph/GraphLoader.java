@@ -261,12 +261,17 @@ public final class GraphLoader {
       return new JoinNode(name, n.integer("branches"),
           enumValue(n, "policy", JoinNode.Policy.class, JoinNode.Policy.ALL), n.integer("quorum").orElse(0),
           n.duration("timeout"), enumValue(n, "merge", JoinNode.Merge.class, JoinNode.Merge.LIST), n.text("reducer"),
-          enumValue(n, "onBranchFailure", JoinNode.BranchFailure.class, JoinNode.BranchFailure.FAIL));
+          enumValue(n, "onBranchFailure", JoinNode.BranchFailure.class, JoinNode.BranchFailure.FAIL),
+          n.object("vote", name).map(v -> {
+            JoinNode.Vote vote = new JoinNode.Vote(v.requiredText("field"), v.text("weight"), v.text("tieBreaker"));
+            v.finish();
+            return vote;
+          }));
     }
 
     private Edge edge(YamlObject e) {
       Edge edge = new Edge(e.requiredText("from"), e.textList("to"), e.text("when"), e.bool("default"),
-          e.integer("maxIterations"));
+          e.integer("maxIterations"), e.text("map"));
       if (!e.has("to")) {
         e.problem(null, "missing required 'to'");
       }

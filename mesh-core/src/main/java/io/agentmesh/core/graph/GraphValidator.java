@@ -295,6 +295,69 @@ final class GraphValidator {
         problems.add(path + ".reducer", join.name(), "'" + r + "' is not a Java class name");
       }
     });
+    if ((join.merge() == JoinNode.Merge.VOTE) != join.vote().isPresent()) {
+      problems.add(path + ".vote", join.name(), join.merge() == JoinNode.Merge.VOTE
+          ? "merge vote needs 'vote: {field: ...}'" : "'vote' only applies to merge vote");
+    }
+    join.vote().ifPresent(v -> {
+      if (!IDENTIFIER.matcher(v.field()).matches()) {
+        problems.add(path + ".vote.field", join.name(), "vote field '" + v.field() + "' must be an identifier");
+      }
+      v.weight().filter(w -> !IDENTIFIER.matcher(w).matches()).ifPresent(w ->
+          problems.add(path + ".vote.weight", join.name(), "vote weight '" + w + "' must be an identifier"));
+    });
+  }
+
+  private static final Pattern MAP_PATH = Pattern.compile("output(\\.[A-Za-z_][A-Za-z0-9_]*)*");
+
+  /** A map edge: one target, a path to a list, from a node whose output can hold one. */
+  private void checkMap(Edge edge, String map, String path, String owner) {
+    if (!MAP_PATH.matcher(map).matches()) {
+      problems.add(path + ".map", owner, "map '" + map + "' must be a path into the output such as output.items "
+          + "(output followed by .field parts)");
+      return;
+    }
+    if (edge.from().equals(Edge.START)) {
+      problems.add(path + ".map", owner, "an edge from START cannot map (map on an edge leaving a node)");
+      return;
+    }
+    if (edge.to().size() != 1 || edge.to().contains(Edge.END)) {
+      problems.add(path + ".map", owner, "map '" + map + "' needs exactly one target node (not END), has " + edge.to());
+      return;
+    }
+    Node source = nodes.get(edge.from());
+    if (source == null) {
+      return;
+    }
+    if (source instanceof LlmNode llm && llm.output().format() == OutputSpec.Format.TEXT) {
+      problems.add(path + ".map", owner, "map '" + map + "': node '" + source.name()
+          + "' outputs text, but map needs a JSON list (declare output: {format: json, schema: ...})");
+      return;
+    }
+    if (source instanceof RouterNode router && router.classifier().isPresent()) {
+      problems.add(path + ".map", owner, "map '" + map + "': classifier router '" + source.name() + "' outputs a label, not a list");
+      return;
+    }
+    List<String> fields = edge.mapFields();
+    if (!fields.isEmpty()) {
+      checkOutputFields(source, fields).ifPresent(msg -> problems.add(path + ".map", owner, "map '" + map + "': " + msg));
+    }
+    declaredType(source, fields).filter(t -> !t.equals("array")).ifPresent(t ->
+        problems.add(path + ".map", owner, "map '" + map + "': node '" + source.name() + "' declares it as "
+            + t + ", not array"));
+  }
+
+  /** The JSON Schema type {@code source} declares at {@code output.<fields>}, when it declares one. */
+  private Optional<String> declaredType(Node source, List<String> fields) {
+    JsonNode schema = source instanceof LlmNode llm ? llm.output().schema().orElse(null)
+        : source instanceof ToolNode t && tools.containsKey(t.tool()) ? tools.get(t.tool()).outputSchema().orElse(null) : null;
+    for (String field : fields) {
+      if (schema == null) {
+        return Optional.empty();
+      }
+      schema = schema.path("properties").get(field);
+    }
+    return schema == null || !schema.path("type").isTextual() ? Optional.empty() : Optional.of(schema.get("type").asText());
   }
 
   private void checkEdges() {
@@ -341,6 +404,7 @@ final class GraphValidator {
       edge.maxIterations().ifPresent(n -> positive(path + ".maxIterations", owner, "maxIterations", n));
       final String edgePath = path;
       edge.when().ifPresent(expr -> compileCondition(edge, expr, edgePath, owner));
+      edge.map().ifPresent(map -> checkMap(edge, map, edgePath, owner));
     }
     if (!hasStart) {
       problems.add("edges", "no edge from START: the graph has no entry (add e.g. {from: START, to: <first node>})");

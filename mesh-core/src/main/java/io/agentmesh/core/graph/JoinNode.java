@@ -7,7 +7,7 @@ import java.util.OptionalInt;
 
 /**
  * A node that collects the branch outputs of a fan-out for one run and continues once its policy
- * is met. The runtime is issue #4's; this is the model.
+ * is met. Runs as a Kafka Streams application (io.agentmesh.agents.join); see docs/patterns.md.
  *
  * @param name node name
  * @param expectedBranches how many branches to wait for; empty to use the count carried by the
@@ -19,6 +19,7 @@ import java.util.OptionalInt;
  * @param merge how branch outputs are combined
  * @param reducer class name of the reducer under {@link Merge#REDUCER}
  * @param onBranchFailure what a failed branch does to the join
+ * @param vote how ballots are counted under {@link Merge#VOTE}; empty otherwise
  */
 public record JoinNode(
     String name,
@@ -28,7 +29,8 @@ public record JoinNode(
     Optional<Duration> timeout,
     Merge merge,
     Optional<String> reducer,
-    BranchFailure onBranchFailure) implements Node {
+    BranchFailure onBranchFailure,
+    Optional<Vote> vote) implements Node {
 
   public JoinNode {
     Objects.requireNonNull(name, "name");
@@ -38,6 +40,13 @@ public record JoinNode(
     Objects.requireNonNull(merge, "merge");
     Objects.requireNonNull(reducer, "reducer");
     Objects.requireNonNull(onBranchFailure, "onBranchFailure");
+    Objects.requireNonNull(vote, "vote");
+  }
+
+  /** A join without a vote. */
+  public JoinNode(String name, OptionalInt expectedBranches, Policy policy, int quorum, Optional<Duration> timeout,
+                  Merge merge, Optional<String> reducer, BranchFailure onBranchFailure) {
+    this(name, expectedBranches, policy, quorum, timeout, merge, reducer, onBranchFailure, Optional.empty());
   }
 
   /** A join that waits for all branches, merges them into a list and fails the run on a failed branch. */
@@ -53,19 +62,48 @@ public record JoinNode(
 
   /** Copy with another policy, quorum and timeout. */
   public JoinNode withPolicy(Policy policy, int quorum, Optional<Duration> timeout) {
-    return new JoinNode(name, expectedBranches, policy, quorum, timeout, merge, reducer, onBranchFailure);
+    return new JoinNode(name, expectedBranches, policy, quorum, timeout, merge, reducer, onBranchFailure, vote);
   }
 
   /** Copy with another merge and reducer. */
   public JoinNode withMerge(Merge merge, Optional<String> reducer) {
-    return new JoinNode(name, expectedBranches, policy, quorum, timeout, merge, reducer, onBranchFailure);
+    return new JoinNode(name, expectedBranches, policy, quorum, timeout, merge, reducer, onBranchFailure, vote);
+  }
+
+  /** Copy that merges by vote. */
+  public JoinNode withVote(Vote vote) {
+    return new JoinNode(name, expectedBranches, policy, quorum, timeout, Merge.VOTE, Optional.empty(), onBranchFailure,
+        Optional.of(vote));
+  }
+
+  /** Copy with another branch failure policy. */
+  public JoinNode withOnBranchFailure(BranchFailure onBranchFailure) {
+    return new JoinNode(name, expectedBranches, policy, quorum, timeout, merge, reducer, onBranchFailure, vote);
+  }
+
+  /**
+   * A vote among the branches: each branch's JSON output casts the value of {@code field} as its
+   * ballot, weighing 1, or the number in {@code weight} (confidence-weighted). The value with the
+   * highest total wins; a tie goes to the tied value cast by {@code tieBreaker} (a branch id) when
+   * that branch cast one, else to the tied value cast by the lowest branch index.
+   *
+   * @param field output field holding the ballot
+   * @param weight output field holding the ballot's weight; empty for one vote per branch
+   * @param tieBreaker branch id whose ballot decides a tie; empty for the lowest branch index
+   */
+  public record Vote(String field, Optional<String> weight, Optional<String> tieBreaker) {
+    public Vote {
+      Objects.requireNonNull(field, "field");
+      Objects.requireNonNull(weight, "weight");
+      Objects.requireNonNull(tieBreaker, "tieBreaker");
+    }
   }
 
   /** When a join continues. */
   public enum Policy { ALL, QUORUM, TIMEOUT }
 
-  /** How branch outputs are combined: a JSON list, an object keyed by branch id, or a user reducer. */
-  public enum Merge { LIST, OBJECT, REDUCER }
+  /** How branch outputs are combined: a JSON list, an object keyed by branch id, a user reducer, or a vote. */
+  public enum Merge { LIST, OBJECT, REDUCER, VOTE }
 
   /** What a failed branch does: fail the run, continue without it, or retry it. */
   public enum BranchFailure { FAIL, CONTINUE, RETRY }

@@ -18,7 +18,8 @@ enum LuaScript {
   STATE_CAS("state-cas.lua"),
   CLAIM_RELEASE("claim-release.lua"),
   LIST_APPEND("list-append.lua"),
-  LIST_TRIM_HEAD("list-trim-head.lua");
+  LIST_TRIM_HEAD("list-trim-head.lua"),
+  EDGE_CROSS("edge-cross.lua");
 
   private final String resource;
   private final String source;

@@ -59,6 +59,11 @@ public final class RedisKeys {
     return base(runId, "mem") + ':' + segment("agent", agent);
   }
 
+  /** The crossings of one bounded edge in one run (input id -> ordinal), for {@code maxIterations}. */
+  public String edgeCrossings(String runId, String edgeId) {
+    return base(runId, "iter") + ':' + segment("edge", edgeId);
+  }
+
   /** A claim-checked payload, addressed by its SHA-256 (hex). */
   public String blob(String runId, String sha256Hex) {
     return base(runId, "blob") + ':' + segment("sha256", sha256Hex);

@@ -114,6 +114,18 @@ public final class RunRecords {
   }
 
   /**
+   * Counts one crossing of a bounded edge by the hop with {@code inputId} and returns its ordinal
+   * (1 for the first). Idempotent per input: a redelivered hop gets the ordinal it got the first
+   * time, so a redelivery never spends an iteration twice or changes the routing decision.
+   */
+  public CompletionStage<Long> crossEdge(String runId, String edgeId, String inputId) {
+    Objects.requireNonNull(edgeId, "edgeId");
+    Objects.requireNonNull(inputId, "inputId");
+    return redis.eval(LuaScript.EDGE_CROSS, ScriptOutputType.INTEGER, redis.keys().edgeCrossings(runId, edgeId),
+        redis.ttlArg(), bytes(inputId));
+  }
+
+  /**
    * Moves the run to a terminal status unless it already has one. Returns true for exactly one
    * caller per run: the one whose transition happened.
    */

@@ -323,6 +323,58 @@ class GraphLoaderTest {
     });
   }
 
+  @Test
+  void mapEdgeNeedsAListPathOneTargetAndAJsonSource() {
+    String graph = HEAD + """
+        nodes:
+          planner: {type: llm, model: m, output: {format: json, schema: {type: object, properties: {items: {type: array}, title: {type: string}}}}}
+          notes: {type: llm, model: m}
+          worker: {type: llm, model: m}
+          merge: {type: join}
+        edges:
+          - {from: START, to: planner}
+          - {from: planner, to: %s, map: "%s"}
+          - {from: planner, to: notes}
+          - {from: notes, to: END}
+          - {from: worker, to: merge}
+          - {from: merge, to: END}
+        """;
+    Graph ok = parse(graph.formatted("worker", "output.items"));
+    assertThat(ok.edge("planner", "worker").orElseThrow().mapFields()).containsExactly("items");
+    assertThat(errors(graph.formatted("worker", "output.tasks"))).singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("map 'output.tasks'").contains("unknown field 'tasks'"));
+    assertThat(errors(graph.formatted("worker", "output.title"))).singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("declares it as string, not array"));
+    assertThat(errors(graph.formatted("worker", "items[0]"))).singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("must be a path into the output such as output.items"));
+    assertThat(errors(graph.formatted("[worker, merge]", "output.items"))).singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("needs exactly one target node"));
+    assertThat(errors(graph.formatted("worker", "output.items").replace("{type: llm, model: m, output:", "{type: llm, model: m, xoutput:")
+        .replace("planner: {type: llm, model: m, xoutput: {format: json, schema: {type: object, properties: {items: {type: array}, title: {type: string}}}}}",
+            "planner: {type: llm, model: m}")))
+        .singleElement().satisfies(e -> assertThat(e.message()).contains("outputs text, but map needs a JSON list"));
+  }
+
+  @Test
+  void voteMergeNeedsAVoteAndAVoteNeedsMergeVote() {
+    String graph = HEAD + """
+        nodes:
+          a: {type: llm, model: m}
+          b: {type: llm, model: m}
+          pick: {type: join, merge: %s}
+        edges:
+          - {from: START, to: [a, b]}
+          - {from: a, to: pick}
+          - {from: b, to: pick}
+          - {from: pick, to: END}
+        """;
+    JoinNode join = (JoinNode) parse(graph.formatted("vote, vote: {field: answer, weight: confidence, tieBreaker: b}")).node("pick");
+    assertThat(join.vote()).contains(new JoinNode.Vote("answer", Optional.of("confidence"), Optional.of("b")));
+    assertThat(errors(graph.formatted("vote"))).singleElement().satisfies(e -> assertThat(e.message()).contains("merge vote needs"));
+    assertThat(errors(graph.formatted("list, vote: {field: answer}"))).singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("'vote' only applies to merge vote"));
+  }
+
   /** A prompt read from a file of the example, as the loader reads a {@code systemFile}. */
   private static Prompt promptFile(Path exampleDir, String relative) throws java.io.IOException {
     return new Prompt(java.nio.file.Files.readString(exampleDir.resolve(relative)), Optional.of(Path.of(relative)));
