@@ -90,7 +90,9 @@ final class RunCommand implements Callable<Integer> {
           children = startChildren(plan, kafka, redis, registry, model);
         } else {
           runtime = MeshRuntime.create(compiled.graph(), plan, new MeshRuntime.Endpoints(kafka, redis, registry,
-              AgentCommand.modelUrls(model)), metrics.registry()).startAll();
+              AgentCommand.modelUrls(model)), metrics.registry())
+              .stateDir(dataDir.toAbsolutePath().resolveSibling("streams")) // join state beside the broker's data
+              .startAll();
         }
         printWhereThingsAre(out, compiled, kafka, redis, registry, model, metrics, children.size());
         if (input != null) {
