@@ -2,6 +2,8 @@ package io.agentmesh.core.plan;
 
 import io.agentmesh.core.MeshException;
 import java.time.Duration;
+import java.util.Collection;
+import org.apache.kafka.clients.admin.Admin;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -24,6 +26,29 @@ public final class AdminFutures {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw failure(what, e);
+    }
+  }
+
+  /**
+   * Waits until every partition of the topics has a leader. Creating a topic returns once the
+   * controller committed it, a moment before the broker takes leadership; a produce in that moment
+   * gets NOT_LEADER_OR_FOLLOWER, and on a loaded machine an idempotent producer's retry of its first
+   * batch can then fail with OUT_OF_ORDER_SEQUENCE_NUMBER, which is fatal to a transactional one.
+   */
+  public static void awaitLeaders(Admin admin, Collection<String> topics, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      boolean led = await(admin.describeTopics(topics).allTopicNames(), timeout, "describe topics " + topics)
+          .values().stream()
+          .flatMap(description -> description.partitions().stream())
+          .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
+      if (led) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new MeshException("partitions of " + topics + " have no leader after " + timeout.toSeconds() + " s", null, true);
+      }
+      Thread.onSpinWait();
     }
   }
 

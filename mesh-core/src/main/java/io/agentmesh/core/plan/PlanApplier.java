@@ -77,6 +77,9 @@ public final class PlanApplier {
     if (!grow.isEmpty()) {
       AdminFutures.await(admin.createPartitions(grow).all(), timeout, "grow partitions of " + grow.keySet());
     }
+    if (!missing.isEmpty() || !grow.isEmpty()) {
+      AdminFutures.awaitLeaders(admin, names, timeout); // workers may produce the moment this returns
+    }
     List<ApplyResult.TopicOutcome> ordered = new ArrayList<>();
     plan.topics().forEach(t -> ordered.add(outcomes.get(t.name())));
     return new ApplyResult(ordered);

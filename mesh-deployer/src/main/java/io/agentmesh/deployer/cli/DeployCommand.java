@@ -58,6 +58,14 @@ final class DeployCommand implements Callable<Integer> {
   @Parameters(index = "1", paramLabel = "deploy.yaml", description = "The deployment spec.")
   private Path deployYaml;
 
+  @Option(names = "--input", paramLabel = "JSON|@FILE",
+      description = "local: submit this task, print its result and stop (as mesh run --input).")
+  private String input;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = ".mesh/data",
+      description = "local: the broker's data directory (default ${DEFAULT-VALUE}).")
+  private Path dataDir;
+
   @Option(names = "--gpu-models", paramLabel = "FILE",
       description = "k8s: model servers to place on GPUs (docs/gpu-placement.md); needs --gpu-inventory.")
   private Path gpuModels;
@@ -90,7 +98,12 @@ final class DeployCommand implements Callable<Integer> {
       }
       case LOCAL -> {
         // the embedded default: exactly what `mesh run graph.yaml deploy.yaml` does
-        return spec.root().commandLine().execute("run", graphYaml.toString(), deployYaml.toString());
+        List<String> run = new java.util.ArrayList<>(List.of("run", graphYaml.toString(), deployYaml.toString(),
+            "--data-dir", dataDir.toString()));
+        if (input != null) {
+          run.addAll(List.of("--input", input));
+        }
+        return spec.root().commandLine().execute(run.toArray(String[]::new));
       }
     }
     return 0;

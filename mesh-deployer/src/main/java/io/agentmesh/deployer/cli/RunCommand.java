@@ -91,7 +91,7 @@ final class RunCommand implements Callable<Integer> {
         } else {
           runtime = MeshRuntime.create(compiled.graph(), plan, new MeshRuntime.Endpoints(kafka, redis, registry,
               AgentCommand.modelUrls(model)), metrics.registry())
-              .stateDir(dataDir.toAbsolutePath().resolveSibling("streams")) // join state beside the broker's data
+              .stateDir(dataDir.toAbsolutePath().resolve("streams")) // join state beside the broker's data (kafka/)
               .startAll();
         }
         printWhereThingsAre(out, compiled, kafka, redis, registry, model, metrics, children.size());
