@@ -1,0 +1,59 @@
+package io.agentmesh.gateway;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The gateway's metrics, served at {@code /metrics}. Names follow the mesh catalogue's rules
+ * ({@code mesh.} prefix, lowercase dots) and every tag is bounded: routes are the route templates,
+ * statuses HTTP codes, graphs those configured, reasons the fixed codes of {@link ApiError}s.
+ */
+final class GatewayMetrics {
+
+  static final String REQUESTS = "mesh.gateway.requests";
+  static final String REJECTED = "mesh.gateway.rejected";
+  static final String RUNS_SUBMITTED = "mesh.gateway.runs.submitted";
+  static final String SYNC_WAITS = "mesh.gateway.sync.waits";
+  static final String SSE_STREAMS = "mesh.gateway.sse.streams";
+  static final String UNREADABLE = "mesh.gateway.records.unreadable";
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+  void gauges(Supplier<Number> syncWaits, Supplier<Number> sseStreams) {
+    Gauge.builder(SYNC_WAITS, syncWaits).description("Sync calls waiting for a result").register(registry);
+    Gauge.builder(SSE_STREAMS, sseStreams).description("Open event streams").register(registry);
+  }
+
+  void request(String route, String method, int status, long nanos) {
+    Timer.builder(REQUESTS).description("HTTP requests handled, by route template, method and status")
+        .tags("route", route, "method", method, "status", Integer.toString(status))
+        .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  void rejected(String reason) {
+    Counter.builder(REJECTED).description("Requests refused, by error code").tag("reason", reason).register(registry).increment();
+  }
+
+  void submitted(String graph, String mode) {
+    Counter.builder(RUNS_SUBMITTED).description("Runs published to ingress, by graph and mode (async, sync)")
+        .tags("graph", graph, "mode", mode).register(registry).increment();
+  }
+
+  void unreadable(String topic) {
+    Counter.builder(UNREADABLE).description("Result or event records the gateway could not decode")
+        .tag("topic", topic).register(registry).increment();
+  }
+
+  String scrape() {
+    return registry.scrape();
+  }
+
+  void close() {
+    registry.close();
+  }
+}
