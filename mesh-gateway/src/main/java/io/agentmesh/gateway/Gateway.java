@@ -9,6 +9,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.VertxInternal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +57,7 @@ public final class Gateway implements AutoCloseable {
   private State state = State.BUILT;
   private Vertx vertx;
   private int port;
+  private final AtomicLong blockedThreadEvents = new AtomicLong();
 
   private Gateway(Builder config) {
     this.config = config;
@@ -86,6 +89,17 @@ public final class Gateway implements AutoCloseable {
     config.graphs.forEach((name, graph) -> graphs.put(name, GraphEntry.of(graph, config.topicPrefix)));
     vertx = Vertx.vertx(config.vertxOptions);
     opened.add(() -> await(vertx.close(), "closing Vert.x"));
+    // Vert.x's blocked-thread checker, counted as well as logged, so tests can prove it stays silent
+    ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(event -> {
+      blockedThreadEvents.incrementAndGet();
+      if (event.duration() >= event.warningExceptionTime()) {
+        Exception where = new Exception("where " + event.thread().getName() + " is");
+        where.setStackTrace(event.thread().getStackTrace());
+        LOG.warn("event loop blocked: {}", event, where);
+      } else {
+        LOG.warn("event loop blocked: {}", event);
+      }
+    });
     MeshRedis meshRedis = MeshRedis.connect(config.redisUri, config.stateConfig, Clock.systemUTC());
     opened.add(meshRedis);
     GatewayRedis redis = new GatewayRedis(config.redisUri, meshRedis.keys(), config.stateConfig.ttl());
@@ -107,12 +121,31 @@ public final class Gateway implements AutoCloseable {
     HttpApi api = new HttpApi(vertx, graphs, new Authenticator(vertx, config.auth),
         new RateLimiter(config.limits.ratePerSecond(), config.limits.burst(), System::nanoTime), config.limits,
         meshRedis, redis, publisher, waiters, feed, sseStreams, metrics, health, openApi());
-    HttpVerticle first = new HttpVerticle(api, config.host, config.port);
-    await(vertx.deployVerticle(first), "listening on " + config.host + ":" + config.port);
-    port = first.actualPort();
-    if (config.eventLoops > 1) {
-      await(vertx.deployVerticle(() -> new HttpVerticle(api, config.host, port), new DeploymentOptions().setInstances(config.eventLoops - 1)),
-          "listening on more event loops");
+    api.warmUp();
+    // One deployment of one server per event loop. Vert.x shares one listening socket among the
+    // servers of a deployment bound to the same host and port > 0; servers bound to port 0 are never
+    // shared. So for port 0 a free port is picked first and every instance binds it; a port taken
+    // in between is retried.
+    for (int attempt = 1; ; attempt++) {
+      int bindPort = config.port == 0 ? freePort(config.host) : config.port;
+      try {
+        await(vertx.deployVerticle(() -> new HttpVerticle(api, config.host, bindPort),
+            new DeploymentOptions().setInstances(config.eventLoops)), "listening on " + config.host + ":" + bindPort);
+        port = bindPort;
+        return;
+      } catch (IllegalStateException e) {
+        if (config.port != 0 || attempt == 5) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static int freePort(String host) {
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, InetAddress.getByName(host))) {
+      return probe.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot find a free port on " + host + ": " + e, e);
     }
   }
 
@@ -143,6 +176,11 @@ public final class Gateway implements AutoCloseable {
       throw new IllegalStateException("the gateway is " + state + ", not started");
     }
     return port;
+  }
+
+  /** How often Vert.x found an event loop or worker blocked past its limit (0 is the goal). */
+  long blockedThreadEvents() {
+    return blockedThreadEvents.get();
   }
 
   /** {@code http://host:port}. */

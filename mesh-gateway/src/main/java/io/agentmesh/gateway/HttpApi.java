@@ -104,6 +104,24 @@ final class HttpApi {
         .maxNestingDepth(limits.maxJsonDepth()).build());
   }
 
+  /**
+   * Runs the request path's parsing and validation once on the starting thread, so the classes
+   * they load are loaded before the first request instead of on an event loop.
+   */
+  void warmUp() {
+    byte[] sample = "{\"warm\": [1, 2.5, \"up\", true, null, {\"x\": {}}]}".getBytes(StandardCharsets.UTF_8);
+    TaskInput task = parseTask(sample);
+    envelope("warm-up", task);
+    for (GraphEntry graph : graphs.values()) {
+      graph.inputSchema().ifPresent(schema -> schema.validate(task.input()));
+    }
+    try {
+      parseTask("{\"bad\": ".getBytes(StandardCharsets.UTF_8));
+    } catch (ApiError expected) {
+      // loaded the error path too
+    }
+  }
+
   Router router() {
     Router router = Router.router(vertx);
     router.route().handler(this::measure);
@@ -181,6 +199,13 @@ final class HttpApi {
       sendError(ctx, error);
       return;
     }
+    if (failure instanceof io.vertx.core.http.HttpClosedException) {
+      return; // the client went away: nobody to answer
+    }
+    if (isUnreadableRequest(failure)) {
+      sendError(ctx, ApiError.of(400, "bad_request", "the request could not be read: " + safe(failure.getMessage())));
+      return;
+    }
     int status = ctx.statusCode();
     if (status == 413) {
       sendError(ctx, tooLarge());
@@ -190,6 +215,37 @@ final class HttpApi {
       LOG.error("unexpected failure on {} {}", methodName(ctx), safe(ctx.request().path()), failure);
       sendError(ctx, ApiError.of(500, "internal", "the gateway failed; the error is logged"));
     }
+  }
+
+  /** Failures of the HTTP codec while the body was read (bad chunk sizes, lines too long...): the client's fault. */
+  private static boolean isUnreadableRequest(Throwable failure) {
+    if (failure instanceof io.netty.handler.codec.DecoderException || failure instanceof io.netty.handler.codec.TooLongFrameException) {
+      return true;
+    }
+    StackTraceElement[] stack = failure == null ? new StackTraceElement[0] : failure.getStackTrace();
+    return stack.length > 0 && stack[0].getClassName().startsWith("io.netty.handler.codec.");
+  }
+
+  /** Requests the HTTP codec could not parse (request line or headers too long, garbage): JSON errors too. */
+  static void invalidRequest(io.vertx.core.http.HttpServerRequest request) {
+    Throwable cause = request.decoderResult() == null ? null : request.decoderResult().cause();
+    int status = 400;
+    String code = "bad_request";
+    String message = "the request is not valid HTTP/1.1";
+    if (cause instanceof io.netty.handler.codec.TooLongFrameException) {
+      boolean line = cause.getMessage() != null && cause.getMessage().contains("line");
+      status = line ? 414 : 431;
+      code = line ? "uri_too_long" : "headers_too_large";
+      message = line ? "the request line is too long" : "the request headers are too large";
+    }
+    HttpServerResponse response = request.response();
+    if (response.ended() || response.headWritten()) {
+      request.connection().close();
+      return;
+    }
+    response.setStatusCode(status).putHeader("Content-Type", "application/json").putHeader("Connection", "close")
+        .end("{\"error\":\"" + code + "\",\"message\":\"" + message + "\",\"details\":{}}")
+        .onComplete(done -> request.connection().close());
   }
 
   private ApiError tooLarge() {

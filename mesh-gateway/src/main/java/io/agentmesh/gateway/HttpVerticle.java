@@ -26,6 +26,7 @@ final class HttpVerticle extends VerticleBase {
         .setTcpNoDelay(true)
         .setIdleTimeout(300)
         .setDecompressionSupported(false))
+        .invalidRequestHandler(HttpApi::invalidRequest)
         .requestHandler(api.router());
     return server.listen(port, host);
   }
