@@ -58,6 +58,7 @@ public final class Gateway implements AutoCloseable {
   private Vertx vertx;
   private int port;
   private final AtomicLong blockedThreadEvents = new AtomicLong();
+  private GatewayMetrics metrics;
 
   private Gateway(Builder config) {
     this.config = config;
@@ -106,7 +107,7 @@ public final class Gateway implements AutoCloseable {
     opened.add(redis);
     TaskPublisher publisher = new TaskPublisher(config.kafkaBootstrap);
     opened.add(publisher);
-    GatewayMetrics metrics = new GatewayMetrics();
+    metrics = new GatewayMetrics();
     opened.add(metrics::close);
     ResultWaiters waiters = new ResultWaiters(config.limits.maxSyncWaits());
     EventFeed feed = new EventFeed(MAX_TRACKED_RUNS, MAX_EVENTS_PER_RUN);
@@ -181,6 +182,10 @@ public final class Gateway implements AutoCloseable {
   /** How often Vert.x found an event loop or worker blocked past its limit (0 is the goal). */
   long blockedThreadEvents() {
     return blockedThreadEvents.get();
+  }
+
+  GatewayMetrics metrics() {
+    return metrics;
   }
 
   /** {@code http://host:port}. */

@@ -21,6 +21,8 @@ final class GatewayMetrics {
   static final String SYNC_WAITS = "mesh.gateway.sync.waits";
   static final String SSE_STREAMS = "mesh.gateway.sse.streams";
   static final String UNREADABLE = "mesh.gateway.records.unreadable";
+  static final String RESULT_LAG = "mesh.gateway.result.lag";
+  static final String SUBMIT_TIME = "mesh.gateway.submit.time";
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
@@ -42,6 +44,22 @@ final class GatewayMetrics {
   void submitted(String graph, String mode) {
     Counter.builder(RUNS_SUBMITTED).description("Runs published to ingress, by graph and mode (async, sync)")
         .tags("graph", graph, "mode", mode).register(registry).increment();
+  }
+
+  /** From a result's finishedAt (the worker's clock) to this gateway reading it: the commit and the fetch. */
+  void resultLag(long millis) {
+    Timer.builder(RESULT_LAG).description("From a run's finishedAt to the gateway reading its committed result")
+        .publishPercentiles(0.5, 0.99).register(registry).record(Math.max(0, millis), TimeUnit.MILLISECONDS);
+  }
+
+  /** From a request's arrival to its task being acknowledged by the broker. */
+  void submitTime(String graph, long nanos) {
+    Timer.builder(SUBMIT_TIME).description("From a run request's arrival to the broker's acknowledgement of its task")
+        .tag("graph", graph).publishPercentiles(0.5, 0.99).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  PrometheusMeterRegistry registry() {
+    return registry;
   }
 
   void unreadable(String topic) {

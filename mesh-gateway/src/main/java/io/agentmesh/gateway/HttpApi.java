@@ -61,6 +61,7 @@ final class HttpApi {
   private static final Pattern TRACEPARENT = Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
   private static final String PRINCIPAL = "mesh.principal";
   private static final String ROUTE = "mesh.route";
+  private static final String SUBMIT_STARTED = "mesh.submitStarted";
   private static final int MAX_VIOLATIONS = 20;
   private static final long SSE_KEEPALIVE_MS = 15_000;
   private static final long SSE_END_GRACE_MS = 2_000;
@@ -256,6 +257,7 @@ final class HttpApi {
   // ---- POST /v1/graphs/{graph}/runs ----
 
   private void submit(RoutingContext ctx) {
+    ctx.put(SUBMIT_STARTED, System.nanoTime());
     GraphEntry graph = allowedGraph(ctx, ctx.pathParam("graph"));
     Optional<Duration> wait = waitParam(ctx);
     checkContentType(ctx);
@@ -344,6 +346,7 @@ final class HttpApi {
         })
         .onSuccess(v -> {
           metrics.submitted(graph.name(), held == null ? "async" : "sync");
+          metrics.submitTime(graph.name(), System.nanoTime() - ctx.<Long>get(SUBMIT_STARTED));
           if (held == null) {
             accepted(ctx, runId, graph.name(), "PENDING", null);
           } else {

@@ -70,7 +70,7 @@ final class RunBus implements AutoCloseable {
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50,
+        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10,
         ConsumerConfig.CLIENT_ID_CONFIG, "mesh-gateway-runbus"),
         new ByteArrayDeserializer(), new ByteArrayDeserializer());
     try {
@@ -144,6 +144,7 @@ final class RunBus implements AutoCloseable {
 
   private void onResult(ConsumerRecord<byte[], byte[]> record) {
     RunResult result = codec.decode(record.topic(), record.value(), RunResult.class);
+    metrics.resultLag(System.currentTimeMillis() - result.getFinishedAt().toEpochMilli());
     String json = RunJson.result(result).toString();
     redis.storeResult(result.getRunId(), json).exceptionally(e -> {
       LOG.warn("cannot keep the result of run {} in Redis: {}", result.getRunId(), e.toString());

@@ -27,11 +27,16 @@ final class RunningGraph implements AutoCloseable {
 
   /** A graph of LLM nodes in a line, each on {@code model} of the shared simulator; input {question: string}. */
   static RunningGraph pipeline(SharedInfra infra, String name, String model, String... nodes) {
+    return pipeline(infra.kafkaBootstrap(), infra.redisUri(), infra.registryUrl(), infra.simulator().baseUrl(), name, model, nodes);
+  }
+
+  static RunningGraph pipeline(String kafka, String redis, String registry, String simulatorUrl, String name, String model,
+                               String... nodes) {
     StringBuilder yaml = new StringBuilder()
         .append("name: ").append(name).append('\n')
         .append("version: \"1\"\n")
         .append("inputSchema: {type: object, required: [question], properties: {question: {type: string, minLength: 1}}}\n")
-        .append("models:\n  default: {baseUrl: '").append(infra.simulator().baseUrl()).append("', model: ").append(model)
+        .append("models:\n  default: {baseUrl: '").append(simulatorUrl).append("', model: ").append(model)
         .append(", timeout: 30s, retries: 1}\n")
         .append("nodes:\n");
     for (String node : nodes) {
@@ -42,16 +47,16 @@ final class RunningGraph implements AutoCloseable {
       yaml.append("  - {from: ").append(nodes[i - 1]).append(", to: ").append(nodes[i]).append("}\n");
     }
     yaml.append("  - {from: ").append(nodes[nodes.length - 1]).append(", to: END}\n");
-    return start(infra, GraphLoader.parse(yaml.toString(), name + ".yaml", Path.of(".")));
+    return start(kafka, redis, registry, GraphLoader.parse(yaml.toString(), name + ".yaml", Path.of(".")));
   }
 
-  static RunningGraph start(SharedInfra infra, Graph graph) {
+  static RunningGraph start(String kafka, String redis, String registry, Graph graph) {
     Plan plan = PlanCompiler.compile(graph, DeploymentSpec.defaults());
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", infra.kafkaBootstrap()))) {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka))) {
       new PlanApplier(admin, Duration.ofSeconds(30)).apply(plan);
     }
     MeshRuntime runtime = MeshRuntime.create(graph, plan,
-        new MeshRuntime.Endpoints(infra.kafkaBootstrap(), infra.redisUri(), infra.registryUrl(), url -> url),
+        new MeshRuntime.Endpoints(kafka, redis, registry, url -> url),
         new SimpleMeterRegistry()).startAll();
     return new RunningGraph(graph, runtime);
   }
