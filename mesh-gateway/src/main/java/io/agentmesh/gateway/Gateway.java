@@ -123,6 +123,8 @@ public final class Gateway implements AutoCloseable {
         new RateLimiter(config.limits.ratePerSecond(), config.limits.burst(), System::nanoTime), config.limits,
         meshRedis, redis, publisher, waiters, feed, sseStreams, metrics, health, openApi());
     api.warmUp();
+    // closed first (the list closes in reverse): stop taking requests before Redis and Kafka go
+    opened.add(() -> await(vertx.close(), "closing Vert.x"));
     // One deployment of one server per event loop. Vert.x shares one listening socket among the
     // servers of a deployment bound to the same host and port > 0; servers bound to port 0 are never
     // shared. So for port 0 a free port is picked first and every instance binds it; a port taken
