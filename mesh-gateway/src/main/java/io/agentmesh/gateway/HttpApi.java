@@ -374,9 +374,17 @@ final class HttpApi {
       if (stored.succeeded() && stored.result().isPresent()) {
         waiter.cancel();
         sendResult(ctx, Buffer.buffer(stored.result().get()));
-      } else {
-        awaitResult(ctx, waiter, runId, graph.name(), wait.get());
+        return;
       }
+      // no stored result: the run may have ended while no gateway was reading (its record says so)
+      Future.fromCompletionStage(meshRedis.runRecords().get(runId), context).onComplete(record -> {
+        if (record.succeeded() && record.result().isPresent() && record.result().get().status().isTerminal()) {
+          waiter.cancel();
+          sendJson(ctx, 200, RunJson.record(record.result().get(), Optional.empty()));
+        } else {
+          awaitResult(ctx, waiter, runId, graph.name(), wait.get());
+        }
+      });
     });
   }
 
