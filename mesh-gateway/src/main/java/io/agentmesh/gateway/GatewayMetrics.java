@@ -23,6 +23,7 @@ final class GatewayMetrics {
   static final String UNREADABLE = "mesh.gateway.records.unreadable";
   static final String RESULT_LAG = "mesh.gateway.result.lag";
   static final String SUBMIT_TIME = "mesh.gateway.submit.time";
+  static final String RESULT_READ_LAG = "mesh.gateway.result.read.lag";
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
@@ -49,6 +50,12 @@ final class GatewayMetrics {
   /** From a result's finishedAt (the worker's clock) to this gateway reading it: the commit and the fetch. */
   void resultLag(long millis) {
     Timer.builder(RESULT_LAG).description("From a run's finishedAt to the gateway reading its committed result")
+        .publishPercentiles(0.5, 0.99).register(registry).record(Math.max(0, millis), TimeUnit.MILLISECONDS);
+  }
+
+  /** From a result record's timestamp (its producer's send, in the worker's commit pass) to this gateway reading it. */
+  void resultReadLag(long millis) {
+    Timer.builder(RESULT_READ_LAG).description("From a result record's timestamp (sent in the worker's commit) to the gateway reading it")
         .publishPercentiles(0.5, 0.99).register(registry).record(Math.max(0, millis), TimeUnit.MILLISECONDS);
   }
 

@@ -144,7 +144,9 @@ final class RunBus implements AutoCloseable {
 
   private void onResult(ConsumerRecord<byte[], byte[]> record) {
     RunResult result = codec.decode(record.topic(), record.value(), RunResult.class);
-    metrics.resultLag(System.currentTimeMillis() - result.getFinishedAt().toEpochMilli());
+    long now = System.currentTimeMillis();
+    metrics.resultLag(now - result.getFinishedAt().toEpochMilli());
+    metrics.resultReadLag(now - record.timestamp());
     String json = RunJson.result(result).toString();
     redis.storeResult(result.getRunId(), json).exceptionally(e -> {
       LOG.warn("cannot keep the result of run {} in Redis: {}", result.getRunId(), e.toString());

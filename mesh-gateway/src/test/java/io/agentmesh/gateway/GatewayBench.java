@@ -49,7 +49,7 @@ public final class GatewayBench {
       Phase measured = run(http, uri, clients, seconds);
       System.out.printf("measured: %s%n", measured.summary(seconds));
       System.out.printf("gateway blocked-thread events: %d%n", gateway.blockedThreadEvents());
-      for (String name : List.of(GatewayMetrics.SUBMIT_TIME, GatewayMetrics.RESULT_LAG)) {
+      for (String name : List.of(GatewayMetrics.SUBMIT_TIME, GatewayMetrics.RESULT_LAG, GatewayMetrics.RESULT_READ_LAG)) {
         var timer = gateway.metrics().registry().find(name).timer();
         if (timer != null) {
           var snapshot = timer.takeSnapshot();
