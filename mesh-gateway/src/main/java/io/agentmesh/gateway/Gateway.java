@@ -119,6 +119,7 @@ public final class Gateway implements AutoCloseable {
     opened.add(health);
     AtomicInteger sseStreams = new AtomicInteger();
     metrics.gauges(waiters::waiting, sseStreams::get);
+    metrics.warmUp(graphs.keySet());
     HttpApi api = new HttpApi(vertx, graphs, new Authenticator(vertx, config.auth),
         new RateLimiter(config.limits.ratePerSecond(), config.limits.burst(), System::nanoTime), config.limits,
         meshRedis, redis, publisher, waiters, feed, sseStreams, metrics, health, openApi());

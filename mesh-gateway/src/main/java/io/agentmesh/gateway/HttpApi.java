@@ -113,8 +113,16 @@ final class HttpApi {
     byte[] sample = "{\"warm\": [1, 2.5, \"up\", true, null, {\"x\": {}}]}".getBytes(StandardCharsets.UTF_8);
     TaskInput task = parseTask(sample);
     envelope("warm-up", task);
+    // validation messages are built lazily from a resource bundle: load it here, not on a loop
     for (GraphEntry graph : graphs.values()) {
-      graph.inputSchema().ifPresent(schema -> schema.validate(task.input()));
+      for (JsonNode input : List.of(task.input(), json.getNodeFactory().numberNode(42), json.createObjectNode(),
+          json.getNodeFactory().textNode(""))) {
+        try {
+          validate(graph, input);
+        } catch (ApiError expected) {
+          // the violation path is the one to warm
+        }
+      }
     }
     try {
       parseTask("{\"bad\": ".getBytes(StandardCharsets.UTF_8));
