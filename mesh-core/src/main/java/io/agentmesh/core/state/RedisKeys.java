@@ -69,6 +69,19 @@ public final class RedisKeys {
     return base(runId, "blob") + ':' + segment("sha256", sha256Hex);
   }
 
+  /** A run's final result as JSON, kept for readers that arrive after it was published. */
+  public String result(String runId) {
+    return base(runId, "result");
+  }
+
+  /**
+   * An idempotency key: the run id a request with this key started. {@code digest} is a hash of
+   * the key and its scope (caller, graph), so it carries its own hash tag, not a run's.
+   */
+  public String idempotency(String digest) {
+    return prefix + ":{idem:" + segment("digest", digest) + "}:idem";
+  }
+
   /** The glob matching every key of a run (for inspection and tests; never for hot paths). */
   public String runPattern(String runId) {
     return base(runId, "*");
