@@ -1,11 +1,7 @@
 package io.agentmesh.gateway;
 
-import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaException;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SpecVersion;
-import com.networknt.schema.SpecVersionDetector;
 import io.agentmesh.core.graph.Graph;
+import io.agentmesh.core.graph.InputSchema;
 import io.agentmesh.core.wire.TopicNames;
 import java.util.Optional;
 
@@ -13,21 +9,10 @@ import java.util.Optional;
  * A graph this gateway serves: the graph, its topics, and its input schema compiled once at start
  * (references resolved then, so validating a request never fetches anything).
  */
-record GraphEntry(Graph graph, TopicNames topics, Optional<JsonSchema> inputSchema) {
+record GraphEntry(Graph graph, TopicNames topics, Optional<InputSchema> inputSchema) {
 
   static GraphEntry of(Graph graph, String topicPrefix) {
-    Optional<JsonSchema> schema = graph.inputSchema().map(node -> {
-      try {
-        SpecVersion.VersionFlag dialect = SpecVersionDetector.detectOptionalVersion(node, false)
-            .orElse(SpecVersion.VersionFlag.V202012);
-        JsonSchema compiled = JsonSchemaFactory.getInstance(dialect).getSchema(node);
-        compiled.initializeValidators();
-        return compiled;
-      } catch (JsonSchemaException e) {
-        throw new IllegalArgumentException("graph '" + graph.name() + "': its inputSchema is not a valid JSON Schema: " + e.getMessage(), e);
-      }
-    });
-    return new GraphEntry(graph, TopicNames.of(topicPrefix, graph.name()), schema);
+    return new GraphEntry(graph, TopicNames.of(topicPrefix, graph.name()), InputSchema.of(graph));
   }
 
   String name() {

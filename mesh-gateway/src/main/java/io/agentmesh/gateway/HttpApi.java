@@ -1,5 +1,6 @@
 package io.agentmesh.gateway;
 
+import io.agentmesh.core.graph.InputSchema;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -7,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.networknt.schema.ValidationMessage;
 import io.agentmesh.core.state.MeshRedis;
 import io.agentmesh.core.state.RunError;
 import io.agentmesh.core.state.RunRecord;
@@ -62,7 +62,6 @@ final class HttpApi {
   private static final String PRINCIPAL = "mesh.principal";
   private static final String ROUTE = "mesh.route";
   private static final String SUBMIT_STARTED = "mesh.submitStarted";
-  private static final int MAX_VIOLATIONS = 20;
   private static final long SSE_KEEPALIVE_MS = 15_000;
   private static final long SSE_END_GRACE_MS = 2_000;
   private static final Set<String> KNOWN_METHODS = Set.of("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS");
@@ -529,21 +528,16 @@ final class HttpApi {
     if (graph.inputSchema().isEmpty()) {
       return;
     }
-    Set<ValidationMessage> problems;
-    try {
-      problems = graph.inputSchema().get().validate(input);
-    } catch (RuntimeException | StackOverflowError e) {
-      throw ApiError.of(422, "schema_violation", "the input could not be checked against the graph's input schema");
-    }
+    List<InputSchema.Violation> problems = graph.inputSchema().get().check(input);
     if (problems.isEmpty()) {
       return;
     }
     List<Map<String, Object>> violations = new ArrayList<>();
-    problems.stream().limit(MAX_VIOLATIONS).forEach(p -> {
+    problems.forEach(p -> {
       Map<String, Object> v = new LinkedHashMap<>();
-      v.put("field", p.getInstanceLocation() == null ? "$" : p.getInstanceLocation().toString());
-      v.put("keyword", p.getType() == null ? "" : p.getType());
-      v.put("message", p.getMessage());
+      v.put("field", p.field());
+      v.put("keyword", p.keyword());
+      v.put("message", p.message());
       violations.add(v);
     });
     throw ApiError.of(422, "schema_violation", problems.size() + " violation(s) of graph '" + graph.name() + "' input schema: "

@@ -6,6 +6,7 @@ import io.agentmesh.agents.model.ModelException;
 import io.agentmesh.agents.model.RetriesExhaustedException;
 import io.agentmesh.core.graph.Edge;
 import io.agentmesh.core.graph.Graph;
+import io.agentmesh.core.graph.InputSchema;
 import io.agentmesh.core.graph.RunInfo;
 import io.agentmesh.core.state.Checkpoint;
 import io.agentmesh.core.state.ClaimCheck;
@@ -73,6 +74,7 @@ final class HopHandler implements RecordHandler {
   private final RuntimeMetrics metrics;
   private final Clock clock;
   private final boolean announcesRuns;
+  private final Optional<InputSchema> inputSchema;
   private final NodeOutputSource replay;
 
   HopHandler(Graph graph, String node, TopicNames topics, WireCodec codec, MeshRedis redis, NodeExecutor executor,
@@ -92,6 +94,7 @@ final class HopHandler implements RecordHandler {
     this.metrics = metrics;
     this.clock = clock;
     this.announcesRuns = graph.entryNodes().getFirst().equals(node);
+    this.inputSchema = InputSchema.of(graph);
     this.replay = replay;
   }
 
@@ -111,6 +114,9 @@ final class HopHandler implements RecordHandler {
       }
     }
     try {
+      if (record.topic().equals(topics.ingress())) {
+        checkInput(hop);
+      }
       return process(record, hop, out);
     } catch (RunFailure failure) {
       return failed(record, hop, failure, out);
@@ -223,6 +229,24 @@ final class HopHandler implements RecordHandler {
     return new NodeOutput(recorded.payload(), recorded.contentType(),
         LlmExecutor.parseDecision(recorded.payload(), recorded.contentType()), Map.of(),
         recorded.tokensIn(), recorded.tokensOut(), recorded.modelMillis());
+  }
+
+  /** A task whose input breaks the graph's input schema fails at once, naming the field, before any model call. */
+  private void checkInput(Hop hop) throws RunFailure {
+    if (inputSchema.isEmpty() || !hop.getContentType().startsWith("application/json")) {
+      return;
+    }
+    List<InputSchema.Violation> violations;
+    try {
+      violations = inputSchema.get().check(JSON.readTree(bytes(hop.getPayload())));
+    } catch (java.io.IOException e) {
+      throw RunFailure.of(ErrorCode.VALIDATION, "the task's input is not JSON: " + e.getMessage());
+    }
+    if (!violations.isEmpty()) {
+      InputSchema.Violation first = violations.getFirst();
+      throw RunFailure.of(ErrorCode.VALIDATION, violations.size() + " violation(s) of graph '" + graph.name()
+          + "' input schema; first at " + first.field() + ": " + first.message());
+    }
   }
 
   private void checkGuards(Hop hop) throws RunFailure {

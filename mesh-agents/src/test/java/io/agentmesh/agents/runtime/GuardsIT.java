@@ -146,6 +146,46 @@ class GuardsIT {
     }
   }
 
+  /** Counts its calls: a task that breaks the input schema must never reach it. */
+  public static final class Counting implements Agent {
+    static final java.util.concurrent.atomic.AtomicInteger CALLS = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public AgentOutput process(AgentInput input, AgentContext ctx) {
+      CALLS.incrementAndGet();
+      return new AgentOutput(input.payload(), input.contentType(), Map.of());
+    }
+  }
+
+  @Test
+  void aTaskBreakingTheInputSchemaFailsWithValidationBeforeAnyNodeRuns() throws Exception {
+    String name = infra.uniqueName("schema");
+    try (MeshHarness mesh = MeshHarness.of(infra, """
+        name: %s
+        inputSchema:
+          type: object
+          required: [topic]
+          properties:
+            topic: {type: string}
+        nodes:
+          work: {type: java, class: %s}
+        edges:
+          - {from: START, to: work}
+          - {from: work, to: END}
+        """.formatted(name, Counting.class.getName()))) {
+      String good = infra.uniqueName("run");
+      String bad = infra.uniqueName("run");
+      mesh.startAll();
+      mesh.submit(bad, "{\"question\": \"no topic here\"}");
+      mesh.submit(good, "{\"topic\": \"joins\"}");
+
+      RunResult result = mesh.result(bad, WAIT);
+      assertFailed(result, ErrorCode.VALIDATION, "required property 'topic' not found");
+      assertThat(mesh.result(good, WAIT).getStatus()).isEqualTo(RunStatus.SUCCEEDED);
+      assertThat(Counting.CALLS.get()).as("node calls: only the valid task's").isEqualTo(1);
+    }
+  }
+
   @Test
   void aRouterWithNoMatchingEdgeAndNoDefaultFailsWithNoRoute() throws Exception {
     String name = infra.uniqueName("noroute");

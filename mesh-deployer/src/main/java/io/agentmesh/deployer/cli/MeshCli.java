@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     versionProvider = MeshCli.Version.class,
     description = "AgentMesh: multi-agent LLM applications as distributed systems on Apache Kafka.",
     subcommands = {
-        InfraCommand.class, RunCommand.class, AgentCommand.class, PlanCommand.class, SubmitCommand.class,
+        InfraCommand.class, RunCommand.class, AgentCommand.class, GatewayCommand.class, PlanCommand.class, SubmitCommand.class,
         StatusCommand.class, DlqCommand.class, ProfileCommand.class, ReplayCommand.class, DeployCommand.class, TopologyCommand.class, CommandLine.HelpCommand.class})
 public final class MeshCli {
 

@@ -6,7 +6,11 @@ import io.agentmesh.core.plan.ApplyResult;
 import io.agentmesh.core.plan.Plan;
 import io.agentmesh.core.plan.PlanApplier;
 import io.agentmesh.core.wire.TopicNames;
+import io.agentmesh.gateway.AuthConfig;
+import io.agentmesh.gateway.Gateway;
+import io.agentmesh.gateway.Limits;
 import io.agentmesh.infra.LocalInfra;
+import io.agentmesh.infra.Ports;
 import io.agentmesh.schemas.avro.RunResult;
 import io.agentmesh.schemas.avro.RunStatus;
 import java.io.PrintWriter;
@@ -67,6 +71,10 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--metrics-port", defaultValue = "0", description = "Prometheus /metrics port on loopback (0 = any free port).")
   private int metricsPort;
 
+  @Option(names = "--gateway-port", defaultValue = "8080",
+      description = "HTTP gateway port on loopback, no auth (default ${DEFAULT-VALUE} when free, else any); -1: no gateway.")
+  private int gatewayPort;
+
   @Override
   public Integer call() throws Exception {
     PlanCommand.Compiled compiled = PlanCommand.compile(graphFile, deployFile);
@@ -85,6 +93,7 @@ final class RunCommand implements Callable<Integer> {
       applyPlan(kafka, plan, out);
       List<Process> children = new ArrayList<>();
       MeshRuntime runtime = null;
+      Gateway gateway = null;
       try {
         if (processes) {
           children = startChildren(plan, kafka, redis, registry, model);
@@ -94,13 +103,21 @@ final class RunCommand implements Callable<Integer> {
               .stateDir(dataDir.toAbsolutePath().resolve("streams")) // join state beside the broker's data (kafka/)
               .startAll();
         }
+        gateway = startGateway(compiled, kafka, redis, registry);
         printWhereThingsAre(out, compiled, kafka, redis, registry, model, metrics, children.size());
+        if (gateway != null) {
+          out.println("gateway " + gateway.url() + " (POST /v1/graphs/" + compiled.graph().name() + "/runs?wait=30s)");
+          out.flush();
+        }
         if (input != null) {
           return submitAndPrint(out, kafka, registry, plan);
         }
         awaitShutdown();
         return 0;
       } finally {
+        if (gateway != null) {
+          gateway.close();
+        }
         stopChildren(children);
         if (runtime != null) {
           runtime.close();
@@ -110,6 +127,25 @@ final class RunCommand implements Callable<Integer> {
         }
       }
     }
+  }
+
+  /** The HTTP gateway for this graph, loopback only and without auth: the embedded default's front door. */
+  private Gateway startGateway(PlanCommand.Compiled compiled, String kafka, String redis, String registry) {
+    if (gatewayPort < 0) {
+      return null;
+    }
+    return Gateway.builder()
+        .graphs(List.of(compiled.graph()))
+        .topicPrefix(compiled.plan().topicPrefix())
+        .kafkaBootstrap(kafka)
+        .redisUri(redis)
+        .registryUrl(registry)
+        .host("127.0.0.1")
+        .port(gatewayPort == 0 ? 0 : Ports.preferredOrFree("127.0.0.1", gatewayPort))
+        .auth(AuthConfig.none())
+        .limits(Limits.defaults())
+        .build()
+        .start();
   }
 
   private LocalInfra startInfra() {
