@@ -63,11 +63,13 @@ final class DirectVsMeshBench {
     Recorder callMicros = new Recorder(3);
     AtomicLong inWindow = new AtomicLong();
     AtomicLong failures = new AtomicLong();
+    double cpuMillis;
     try (OpenAiChatModel client = OpenAiChatModel.create(endpoint)) {
       ChatModel chat = ResilientChatModel.builder(client).build();
       long start = System.nanoTime();
       long windowStart = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds());
       long windowEnd = windowStart + TimeUnit.SECONDS.toNanos(options.durationSeconds());
+      CpuWindow cpu = CpuWindow.of(windowStart, windowEnd);
       String input = new String(Graphs.task(options.payloadBytes()), StandardCharsets.UTF_8);
       List<Thread> threads = new ArrayList<>();
       for (int i = 0; i < options.concurrency(); i++) {
@@ -97,9 +99,11 @@ final class DirectVsMeshBench {
       for (Thread thread : threads) {
         thread.join(TimeUnit.SECONDS.toMillis(options.warmupSeconds() + options.durationSeconds() + 60L));
       }
+      cpuMillis = cpu.cpuMillis();
     }
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("runs_per_s", inWindow.get() / (double) options.durationSeconds());
+    result.put("jvm_cpu_ms_per_run", inWindow.get() == 0 ? 0 : Latencies.round(cpuMillis / inWindow.get()));
     result.put("failed", failures.get());
     result.put("model_call", Latencies.of(callMicros.getIntervalHistogram()).toMap());
     return result;
@@ -119,6 +123,7 @@ final class DirectVsMeshBench {
       long start = System.nanoTime();
       long windowStart = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds());
       long windowEnd = windowStart + TimeUnit.SECONDS.toNanos(options.durationSeconds());
+      CpuWindow cpu = CpuWindow.of(windowStart, windowEnd);
       client.listener((runId, began, measured, ok, now) -> {
         if (ok && now >= windowStart && now < windowEnd) {
           inWindow.incrementAndGet();
@@ -134,9 +139,11 @@ final class DirectVsMeshBench {
       while (System.nanoTime() < waitUntil) {
         TimeUnit.MILLISECONDS.sleep(50);
       }
+      double cpuMillis = cpu.cpuMillis();
       boolean drained = client.awaitIdle(Duration.ofSeconds(30));
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("runs_per_s", inWindow.get() / (double) options.durationSeconds());
+      result.put("jvm_cpu_ms_per_run", inWindow.get() == 0 ? 0 : Latencies.round(cpuMillis / inWindow.get()));
       result.put("failed", client.failed());
       result.put("drained", drained);
       result.put("lost", client.pending());

@@ -45,15 +45,21 @@ final class HopOverheadBench {
         throw new IllegalStateException("the pipeline did not answer a probe run within 60 s");
       }
       double loadBefore = Machine.loadAverage();
-      client.listener((runId, start, measured, ok, now) -> {
+      long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+      long windowStart = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds());
+      long windowEnd = windowStart + TimeUnit.SECONDS.toNanos(options.durationSeconds());
+      java.util.concurrent.atomic.AtomicLong completedInWindow = new java.util.concurrent.atomic.AtomicLong();
+      client.listener((runId, began, measured, ok, now) -> {
+        if (ok && now >= windowStart && now < windowEnd) {
+          completedInWindow.incrementAndGet();
+        }
         if (ok && measured) {
           synchronized (micros) {
-            micros.recordValue(Math.max(1, (now - start) / 1000));
+            micros.recordValue(Math.max(1, (now - began) / 1000));
           }
         }
       });
-      long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
-      long windowStart = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds());
+      CpuWindow cpu = CpuWindow.of(windowStart, windowEnd);
       double[] atWindow = new double[2];
       Thread marker = Thread.ofVirtual().start(() -> {
         java.util.concurrent.locks.LockSupport.parkNanos(windowStart - System.nanoTime());
@@ -67,6 +73,7 @@ final class HopOverheadBench {
       double transactions = deployment.total(MeshMetric.TRANSACTIONS) - atWindow[0];
       double consumed = deployment.total(MeshMetric.RECORDS_CONSUMED) - atWindow[1];
       double windowSeconds = (sendingEnded - windowStart) / 1e9;
+      double cpuMillis = cpu.cpuMillis();
       boolean drained = client.awaitIdle(Duration.ofSeconds(30));
       long lost = client.pending();
       client.forgetPending();
@@ -84,6 +91,8 @@ final class HopOverheadBench {
       report.put("drained", drained);
       report.put("model_ms", 0);
       report.put("transactions_per_s_per_node", Latencies.round(transactions / windowSeconds / HOPS));
+      report.put("completions_per_s", Latencies.round(completedInWindow.get() / (double) options.durationSeconds()));
+      report.put("jvm_cpu_ms_per_run", completedInWindow.get() == 0 ? 0 : Latencies.round(cpuMillis / completedInWindow.get()));
       report.put("records_per_transaction", transactions == 0 ? 0 : Latencies.round(consumed / transactions));
       report.put("end_to_end", e2e.toMap());
       report.put("per_hop_3", e2e.dividedBy(HOPS).toMap());

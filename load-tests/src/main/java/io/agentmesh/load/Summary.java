@@ -35,8 +35,9 @@ final class Summary {
       line(out, "3-node pipeline end-to-end @" + hop.get("rate_per_s") + "/s", e2e);
       line(out, "  per hop (/3)", e2e.dividedBy(HopOverheadBench.HOPS));
       line(out, "  per topic crossing (/4)", e2e.dividedBy(HopOverheadBench.TOPIC_CROSSINGS));
-      out.printf("  sent %s, failed %s, lost %s, transactions/s per node %s, records per transaction %s%n", hop.get("sent"),
-          hop.get("failed"), hop.get("lost"), hop.get("transactions_per_s_per_node"), hop.get("records_per_transaction"));
+      out.printf("  sent %s, completions/s %s, failed %s, lost %s, transactions/s per node %s, records per transaction %s, JVM CPU ms per run %s%n",
+          hop.get("sent"), hop.get("completions_per_s"), hop.get("failed"), hop.get("lost"), hop.get("transactions_per_s_per_node"), hop.get("records_per_transaction"),
+          hop.get("jvm_cpu_ms_per_run"));
     }
     Map<String, Object> inflight = (Map<String, Object>) results.get("inflight");
     if (inflight != null) {
@@ -51,9 +52,10 @@ final class Summary {
       for (Map<String, Object> row : (List<Map<String, Object>>) direct.get("rows")) {
         Map<String, Object> d = (Map<String, Object>) row.get("direct");
         Map<String, Object> m = (Map<String, Object>) row.get("mesh");
-        out.printf("model %3s ms, concurrency %s: direct %.1f runs/s, mesh %.1f runs/s, ratio %.3f (direct model call %s)%n",
-            row.get("model_latency_ms"), row.get("concurrency"), (double) d.get("runs_per_s"), (double) m.get("runs_per_s"),
-            (double) row.get("ratio"), d.get("model_call"));
+        out.printf("model %3s ms, concurrency %s: direct %.1f runs/s (%s CPU ms/run), mesh %.1f runs/s (%s CPU ms/run), ratio %.3f%n",
+            row.get("model_latency_ms"), row.get("concurrency"), (double) d.get("runs_per_s"), d.get("jvm_cpu_ms_per_run"),
+            (double) m.get("runs_per_s"), m.get("jvm_cpu_ms_per_run"), (double) row.get("ratio"));
+        out.printf("  direct model call: %s%n", d.get("model_call"));
       }
     }
     out.println();
