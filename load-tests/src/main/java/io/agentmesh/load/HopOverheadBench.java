@@ -61,10 +61,12 @@ final class HopOverheadBench {
       });
       CpuWindow cpu = CpuWindow.of(windowStart, windowEnd);
       double[] atWindow = new double[2];
+      ProducerStats[] producersAtWindow = new ProducerStats[1];
       Thread marker = Thread.ofVirtual().start(() -> {
         java.util.concurrent.locks.LockSupport.parkNanos(windowStart - System.nanoTime());
         atWindow[0] = deployment.total(MeshMetric.TRANSACTIONS);
         atWindow[1] = deployment.total(MeshMetric.RECORDS_CONSUMED);
+        producersAtWindow[0] = ProducerStats.of(name + ".");
       });
       long sent = OpenLoop.run(rate, total, start, TimeUnit.SECONDS.toNanos(5),
           (index, intended) -> client.submit(name + "-" + index, task, intended, index >= warmupCount));
@@ -72,6 +74,7 @@ final class HopOverheadBench {
       marker.join();
       double transactions = deployment.total(MeshMetric.TRANSACTIONS) - atWindow[0];
       double consumed = deployment.total(MeshMetric.RECORDS_CONSUMED) - atWindow[1];
+      Map<String, Object> transactionCosts = ProducerStats.of(name + ".").perTransactionSince(producersAtWindow[0], transactions);
       double windowSeconds = (sendingEnded - windowStart) / 1e9;
       double cpuMillis = cpu.cpuMillis();
       boolean drained = client.awaitIdle(Duration.ofSeconds(30));
@@ -93,6 +96,7 @@ final class HopOverheadBench {
       report.put("transactions_per_s_per_node", Latencies.round(transactions / windowSeconds / HOPS));
       report.put("completions_per_s", Latencies.round(completedInWindow.get() / (double) options.durationSeconds()));
       report.put("jvm_cpu_ms_per_run", completedInWindow.get() == 0 ? 0 : Latencies.round(cpuMillis / completedInWindow.get()));
+      report.put("worker_transactions", transactionCosts);
       report.put("records_per_transaction", transactions == 0 ? 0 : Latencies.round(consumed / transactions));
       report.put("end_to_end", e2e.toMap());
       report.put("per_hop_3", e2e.dividedBy(HOPS).toMap());

@@ -25,8 +25,8 @@ final class Summary {
       for (String variant : List.of("as_mesh", "retry_backoff_5ms")) {
         Map<String, Object> w = (Map<String, Object>) worker.get(variant);
         line(out, "worker forward, " + variant + " @" + w.get("rate_per_s") + "/s", (Latencies) w.get("_latencies"));
-        out.printf("  %s transactions after warm-up, %s records per transaction%n", w.get("transactions_after_warmup"),
-            w.get("records_per_transaction"));
+        out.printf("  %s transactions after warm-up, %s records per transaction, %s%n", w.get("transactions_after_warmup"),
+            w.get("records_per_transaction"), w.get("transaction_costs"));
       }
     }
     Map<String, Object> hop = (Map<String, Object>) results.get("hop");
@@ -38,6 +38,7 @@ final class Summary {
       out.printf("  sent %s, completions/s %s, failed %s, lost %s, transactions/s per node %s, records per transaction %s, JVM CPU ms per run %s%n",
           hop.get("sent"), hop.get("completions_per_s"), hop.get("failed"), hop.get("lost"), hop.get("transactions_per_s_per_node"), hop.get("records_per_transaction"),
           hop.get("jvm_cpu_ms_per_run"));
+      out.printf("  worker transactions: %s%n", hop.get("worker_transactions"));
     }
     Map<String, Object> inflight = (Map<String, Object>) results.get("inflight");
     if (inflight != null) {

@@ -69,6 +69,7 @@ final class WorkerHopBench {
     Histogram micros = Latencies.newHistogram();
     long[] received = {0};
     long[] windowTx = new long[2];
+    ProducerStats[] producersAtWindow = {ProducerStats.of("bench-worker-" + id)};
     try (Worker worker = Worker.create(config,
              record -> Outcome.of(List.of(new ProducerRecord<>(out, record.key(), record.value()))),
              (record, error) -> Outcome.none(), counting).start();
@@ -106,6 +107,7 @@ final class WorkerHopBench {
             windowOpen = true;
             windowTx[0] = transactions.get();
             windowTx[1] = committedRecords.get();
+            producersAtWindow[0] = ProducerStats.of("bench-worker-" + id);
           }
           for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
             long now = System.nanoTime();
@@ -136,6 +138,7 @@ final class WorkerHopBench {
       report.put("latency", latencies.toMap());
       report.put("transactions_after_warmup", tx);
       report.put("records_per_transaction", tx == 0 ? 0 : Latencies.round(records / (double) tx));
+      report.put("transaction_costs", ProducerStats.of("bench-worker-" + id).perTransactionSince(producersAtWindow[0], tx));
       report.put("load_average_1m", List.of(loadBefore, Machine.loadAverage()));
       report.put("_latencies", latencies);
       return report;
