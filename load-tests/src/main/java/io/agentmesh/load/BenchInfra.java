@@ -83,6 +83,18 @@ final class BenchInfra implements AutoCloseable {
       return gauge == null ? 0 : gauge.value();
     }
 
+    /** Total seconds and count of the node handlers' processing-time timers, summed over the graph's nodes. */
+    double[] handling() {
+      double seconds = 0;
+      double count = 0;
+      for (var timer : meters.find(io.agentmesh.core.metrics.MeshMetric.PROCESSING_TIME.metricName())
+          .tags("graph", graph.name()).timers()) {
+        seconds += timer.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS) / 1e9;
+        count += timer.count();
+      }
+      return new double[] {seconds, count};
+    }
+
     /** The sum over the graph's nodes of a counter of the runtime's catalogue. */
     double total(io.agentmesh.core.metrics.MeshMetric metric) {
       return meters.find(metric.metricName()).tags("graph", graph.name()).counters().stream()

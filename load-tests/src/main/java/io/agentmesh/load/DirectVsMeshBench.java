@@ -120,6 +120,7 @@ final class DirectVsMeshBench {
       if (!client.probe("probe-" + name, task, Duration.ofSeconds(60))) {
         throw new IllegalStateException("the pipeline did not answer a probe run within 60 s");
       }
+      client.closedLoopWarmup("warm-" + name, task, options.concurrency(), options.warmupSeconds());
       long start = System.nanoTime();
       long windowStart = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds());
       long windowEnd = windowStart + TimeUnit.SECONDS.toNanos(options.durationSeconds());

@@ -44,6 +44,7 @@ final class HopOverheadBench {
       if (!client.probe("probe-" + name, task, Duration.ofSeconds(60))) {
         throw new IllegalStateException("the pipeline did not answer a probe run within 60 s");
       }
+      client.closedLoopWarmup("warm-" + name, task, 32, options.warmupSeconds());
       double loadBefore = Machine.loadAverage();
       long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
       long windowStart = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds());
@@ -60,13 +61,16 @@ final class HopOverheadBench {
         }
       });
       CpuWindow cpu = CpuWindow.of(windowStart, windowEnd);
-      double[] atWindow = new double[2];
+      double[] atWindow = new double[4];
       ProducerStats[] producersAtWindow = new ProducerStats[1];
       Thread marker = Thread.ofVirtual().start(() -> {
         java.util.concurrent.locks.LockSupport.parkNanos(windowStart - System.nanoTime());
         atWindow[0] = deployment.total(MeshMetric.TRANSACTIONS);
         atWindow[1] = deployment.total(MeshMetric.RECORDS_CONSUMED);
         producersAtWindow[0] = ProducerStats.of(name + ".");
+        double[] handling = deployment.handling();
+        atWindow[2] = handling[0];
+        atWindow[3] = handling[1];
       });
       long sent = OpenLoop.run(rate, total, start, TimeUnit.SECONDS.toNanos(5),
           (index, intended) -> client.submit(name + "-" + index, task, intended, index >= warmupCount));
@@ -74,6 +78,8 @@ final class HopOverheadBench {
       marker.join();
       double transactions = deployment.total(MeshMetric.TRANSACTIONS) - atWindow[0];
       double consumed = deployment.total(MeshMetric.RECORDS_CONSUMED) - atWindow[1];
+      double[] handling = deployment.handling();
+      double handlerMs = (handling[0] - atWindow[2]) * 1000 / Math.max(1, handling[1] - atWindow[3]);
       Map<String, Object> transactionCosts = ProducerStats.of(name + ".").perTransactionSince(producersAtWindow[0], transactions);
       double windowSeconds = (sendingEnded - windowStart) / 1e9;
       double cpuMillis = cpu.cpuMillis();
@@ -97,6 +103,7 @@ final class HopOverheadBench {
       report.put("completions_per_s", Latencies.round(completedInWindow.get() / (double) options.durationSeconds()));
       report.put("jvm_cpu_ms_per_run", completedInWindow.get() == 0 ? 0 : Latencies.round(cpuMillis / completedInWindow.get()));
       report.put("worker_transactions", transactionCosts);
+      report.put("handler_mean_ms", Latencies.round(handlerMs));
       report.put("records_per_transaction", transactions == 0 ? 0 : Latencies.round(consumed / transactions));
       report.put("end_to_end", e2e.toMap());
       report.put("per_hop_3", e2e.dividedBy(HOPS).toMap());

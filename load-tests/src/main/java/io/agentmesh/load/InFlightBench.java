@@ -37,6 +37,7 @@ final class InFlightBench {
       if (!client.probe("probe-" + name, task, Duration.ofSeconds(60))) {
         throw new IllegalStateException("the node did not answer a probe run within 60 s");
       }
+      client.closedLoopWarmup("warm-" + name, task, 256, options.warmupSeconds());
       for (int rate : options.inFlightRates()) {
         rows.add(atRate(infra, deployment, client, name + "-r" + rate, task, rate, options));
       }

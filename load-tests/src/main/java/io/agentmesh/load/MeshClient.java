@@ -117,6 +117,29 @@ final class MeshClient implements AutoCloseable {
     return awaitIdle(timeout);
   }
 
+  /**
+   * Warms the deployment's code paths without building a backlog: {@code concurrency} runs kept
+   * outstanding (closed loop) for {@code seconds}, then waits until none is pending.
+   */
+  void closedLoopWarmup(String prefix, byte[] json, int concurrency, int seconds) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    AtomicLong next = new AtomicLong();
+    listener((runId, start, measured, ok, now) -> {
+      if (now < end) {
+        submit(prefix + "-" + next.getAndIncrement(), json, now, false);
+      }
+    });
+    for (int i = 0; i < concurrency; i++) {
+      submit(prefix + "-" + next.getAndIncrement(), json, System.nanoTime(), false);
+    }
+    while (System.nanoTime() < end) {
+      TimeUnit.MILLISECONDS.sleep(50);
+    }
+    awaitIdle(Duration.ofSeconds(60));
+    listener((runId, start, measured, ok, now) -> { });
+    forgetPending();
+  }
+
   private void read() {
     try {
       while (!closed) {

@@ -38,7 +38,8 @@ final class Summary {
       out.printf("  sent %s, completions/s %s, failed %s, lost %s, transactions/s per node %s, records per transaction %s, JVM CPU ms per run %s%n",
           hop.get("sent"), hop.get("completions_per_s"), hop.get("failed"), hop.get("lost"), hop.get("transactions_per_s_per_node"), hop.get("records_per_transaction"),
           hop.get("jvm_cpu_ms_per_run"));
-      out.printf("  worker transactions: %s%n", hop.get("worker_transactions"));
+      out.printf("  handler (HopHandler.handle) mean %s ms; worker transactions: %s%n", hop.get("handler_mean_ms"),
+          hop.get("worker_transactions"));
     }
     Map<String, Object> inflight = (Map<String, Object>) results.get("inflight");
     if (inflight != null) {
