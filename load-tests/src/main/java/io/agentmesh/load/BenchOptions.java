@@ -1,0 +1,37 @@
+package io.agentmesh.load;
+
+import java.util.List;
+
+/**
+ * Settings of one benchmark session (see {@link BenchMain} for their flags and defaults).
+ *
+ * @param warmupSeconds load before measuring, per benchmark (and per rate)
+ * @param durationSeconds the measurement window
+ * @param rawRate messages per second of the raw Kafka reference
+ * @param hopRate runs per second of the hop-overhead benchmark
+ * @param inFlightRates runs per second of the in-flight benchmark, one after another
+ * @param maxInFlight the in-flight limit of the in-flight benchmark's node replica
+ * @param concurrency runs outstanding in the direct-vs-mesh benchmark, each way
+ * @param payloadBytes size of a raw record and of a task's JSON
+ */
+record BenchOptions(int warmupSeconds, int durationSeconds, int rawRate, int hopRate, List<Integer> inFlightRates,
+                    int maxInFlight, int concurrency, int payloadBytes) {
+
+  BenchOptions {
+    require("warm-up", warmupSeconds, 0, 600);
+    require("duration", durationSeconds, 1, 600);
+    require("raw-rate", rawRate, 1, 100_000);
+    require("hop-rate", hopRate, 1, 100_000);
+    inFlightRates = List.copyOf(inFlightRates);
+    inFlightRates.forEach(rate -> require("inflight-rates", rate, 1, 100_000));
+    require("max-in-flight", maxInFlight, 1, 100_000);
+    require("concurrency", concurrency, 1, 10_000);
+    require("payload-bytes", payloadBytes, 16, 1_000_000);
+  }
+
+  private static void require(String option, int value, int min, int max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException("--" + option + " must be in [" + min + ", " + max + "], got " + value);
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package io.agentmesh.load;
+
+import io.agentmesh.core.metrics.MeshMetric;
+import io.agentmesh.infra.model.Latency;
+import io.agentmesh.infra.model.ModelBehaviour;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Benchmark 2: a 3-node pipeline (START -> a -> b -> c -> END) on a zero-latency simulator model at a
+ * fixed open-loop arrival rate. End-to-end latency runs from a task's intended publish time to its
+ * result being read by the client. The simulator applies no delay, so model time is zero and the
+ * whole end-to-end time is mesh overhead (the HTTP round trip to the simulator included).
+ *
+ * <p>Per hop: a run is 3 hops as the mesh counts them (RunResult.hops; one per node, each consuming
+ * its input and publishing its output in a transaction); it crosses 4 topics (ingress, a->b, b->c,
+ * results). The headline divides by 3 hops; dividing by the 4 topic crossings is also reported.
+ */
+final class HopOverheadBench {
+
+  static final String MODEL = "bench-zero";
+  static final int HOPS = 3;
+  static final int TOPIC_CROSSINGS = 4;
+
+  private HopOverheadBench() {}
+
+  /** Runs it and returns the report. */
+  static Map<String, Object> run(BenchInfra infra, BenchOptions options) throws Exception {
+    infra.simulator().putModel(ModelBehaviour.builder(MODEL).latency(Latency.none()).build());
+    String name = "bench-hop-" + UUID.randomUUID().toString().substring(0, 6);
+    byte[] task = Graphs.task(options.payloadBytes());
+    int rate = options.hopRate();
+    long warmupCount = (long) rate * options.warmupSeconds();
+    long total = warmupCount + (long) rate * options.durationSeconds();
+    Histogram micros = Latencies.newHistogram();
+    try (BenchInfra.Deployment deployment = infra.deploy(Graphs.pipeline(name, infra.simulator().baseUrl(), MODEL),
+             Graphs.spec(256, "a", "b", "c"));
+         MeshClient client = new MeshClient(infra.bootstrap(), deployment.topics().ingress(), deployment.topics().results(), infra.codec())) {
+      if (!client.probe("probe-" + name, task, Duration.ofSeconds(60))) {
+        throw new IllegalStateException("the pipeline did not answer a probe run within 60 s");
+      }
+      client.closedLoopWarmup("warm-" + name, task, 32, options.warmupSeconds());
+      double loadBefore = Machine.loadAverage();
+      long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+      long windowStart = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds());
+      long windowEnd = windowStart + TimeUnit.SECONDS.toNanos(options.durationSeconds());
+      java.util.concurrent.atomic.AtomicLong completedInWindow = new java.util.concurrent.atomic.AtomicLong();
+      client.listener((runId, began, measured, ok, now) -> {
+        if (ok && now >= windowStart && now < windowEnd) {
+          completedInWindow.incrementAndGet();
+        }
+        if (ok && measured) {
+          synchronized (micros) {
+            micros.recordValue(Math.max(1, (now - began) / 1000));
+          }
+        }
+      });
+      CpuWindow cpu = CpuWindow.of(windowStart, windowEnd);
+      double[] atWindow = new double[4];
+      ProducerStats[] producersAtWindow = new ProducerStats[1];
+      Thread marker = Thread.ofVirtual().start(() -> {
+        java.util.concurrent.locks.LockSupport.parkNanos(windowStart - System.nanoTime());
+        atWindow[0] = deployment.total(MeshMetric.TRANSACTIONS);
+        atWindow[1] = deployment.total(MeshMetric.RECORDS_CONSUMED);
+        producersAtWindow[0] = ProducerStats.of(name + ".");
+        double[] handling = deployment.handling();
+        atWindow[2] = handling[0];
+        atWindow[3] = handling[1];
+      });
+      long sent = OpenLoop.run(rate, total, start, TimeUnit.SECONDS.toNanos(5),
+          (index, intended) -> client.submit(name + "-" + index, task, intended, index >= warmupCount));
+      long sendingEnded = System.nanoTime();
+      marker.join();
+      double transactions = deployment.total(MeshMetric.TRANSACTIONS) - atWindow[0];
+      double consumed = deployment.total(MeshMetric.RECORDS_CONSUMED) - atWindow[1];
+      double[] handling = deployment.handling();
+      double handlerMs = (handling[0] - atWindow[2]) * 1000 / Math.max(1, handling[1] - atWindow[3]);
+      Map<String, Object> transactionCosts = ProducerStats.of(name + ".").perTransactionSince(producersAtWindow[0], transactions);
+      double windowSeconds = (sendingEnded - windowStart) / 1e9;
+      double cpuMillis = cpu.cpuMillis();
+      boolean drained = client.awaitIdle(Duration.ofSeconds(30));
+      long lost = client.pending();
+      client.forgetPending();
+      Latencies e2e;
+      synchronized (micros) {
+        e2e = Latencies.of(micros);
+      }
+      Map<String, Object> report = new LinkedHashMap<>();
+      report.put("benchmark", "hop-overhead");
+      report.put("rate_per_s", rate);
+      report.put("task_bytes", task.length);
+      report.put("sent", sent);
+      report.put("failed", client.failed());
+      report.put("lost", lost);
+      report.put("drained", drained);
+      report.put("model_ms", 0);
+      report.put("transactions_per_s_per_node", Latencies.round(transactions / windowSeconds / HOPS));
+      report.put("completions_per_s", Latencies.round(completedInWindow.get() / (double) options.durationSeconds()));
+      report.put("jvm_cpu_ms_per_run", completedInWindow.get() == 0 ? 0 : Latencies.round(cpuMillis / completedInWindow.get()));
+      report.put("worker_transactions", transactionCosts);
+      report.put("handler_mean_ms", Latencies.round(handlerMs));
+      report.put("records_per_transaction", transactions == 0 ? 0 : Latencies.round(consumed / transactions));
+      report.put("end_to_end", e2e.toMap());
+      report.put("per_hop_3", e2e.dividedBy(HOPS).toMap());
+      report.put("per_topic_crossing_4", e2e.dividedBy(TOPIC_CROSSINGS).toMap());
+      report.put("load_average_1m", List.of(loadBefore, Machine.loadAverage()));
+      report.put("_latencies", e2e);
+      return report;
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package io.agentmesh.load;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Benchmark 1, the reference: plain Kafka produce -> consume latency on the same broker, one
+ * partition, acks=all, linger 0, open-loop arrival; latency from intended send to consumer poll.
+ */
+final class RawKafkaBench {
+
+  private RawKafkaBench() {}
+
+  /** Runs it; the report holds the latency of records sent after the warm-up. */
+  static Map<String, Object> run(BenchInfra infra, BenchOptions options) throws Exception {
+    String topic = "bench.raw." + UUID.randomUUID().toString().substring(0, 8);
+    infra.admin().createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+    int rate = options.rawRate();
+    long warmupCount = (long) rate * options.warmupSeconds();
+    long total = warmupCount + (long) rate * options.durationSeconds();
+    Histogram micros = Latencies.newHistogram();
+    double loadBefore = Machine.loadAverage();
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrap(),
+             ProducerConfig.ACKS_CONFIG, "all",
+             ProducerConfig.LINGER_MS_CONFIG, 0), new ByteArraySerializer(), new ByteArraySerializer());
+         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+             ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrap(),
+             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      TopicPartition partition = new TopicPartition(topic, 0);
+      consumer.assign(List.of(partition));
+      consumer.seekToEnd(List.of(partition));
+      consumer.position(partition);
+      producer.partitionsFor(topic);
+      long[] received = {0};
+      Thread reader = Thread.ofPlatform().name("bench-raw-consumer").start(() -> {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.warmupSeconds() + options.durationSeconds() + 30L);
+        while (received[0] < total && System.nanoTime() < deadline) {
+          for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+            long now = System.nanoTime();
+            ByteBuffer value = ByteBuffer.wrap(record.value());
+            long intended = value.getLong();
+            long index = value.getLong();
+            if (index >= warmupCount) {
+              micros.recordValue(Math.max(1, (now - intended) / 1000));
+            }
+            received[0]++;
+          }
+        }
+      });
+      int size = Math.max(16, options.payloadBytes());
+      long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+      long sent = OpenLoop.run(rate, total, start, TimeUnit.SECONDS.toNanos(5), (index, intended) -> {
+        byte[] value = ByteBuffer.allocate(size).putLong(intended).putLong(index).array();
+        producer.send(new ProducerRecord<>(topic, value));
+      });
+      reader.join();
+      Map<String, Object> report = new LinkedHashMap<>();
+      report.put("benchmark", "raw-kafka");
+      report.put("rate_per_s", rate);
+      report.put("record_bytes", size);
+      report.put("sent", sent);
+      report.put("received", received[0]);
+      report.put("latency", Latencies.of(micros).toMap());
+      report.put("load_average_1m", List.of(loadBefore, Machine.loadAverage()));
+      report.put("_latencies", Latencies.of(micros));
+      return report;
+    }
+  }
+}

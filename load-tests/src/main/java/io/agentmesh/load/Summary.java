@@ -1,0 +1,91 @@
+package io.agentmesh.load;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The console table of one session, and the JSON view without internal entries. */
+final class Summary {
+
+  private Summary() {}
+
+  /** Prints one line per measurement and one per target. */
+  @SuppressWarnings("unchecked")
+  static void print(PrintWriter out, Map<String, Object> results, BenchOptions options) {
+    out.printf("%nwarm-up %d s, measured %d s, payload %d B%n", options.warmupSeconds(), options.durationSeconds(), options.payloadBytes());
+    out.printf("%-44s %10s %9s %9s %9s %9s%n", "measurement", "count", "p50 ms", "p99 ms", "p99.9 ms", "max ms");
+    Map<String, Object> raw = (Map<String, Object>) results.get("raw");
+    if (raw != null) {
+      line(out, "raw kafka produce->consume @" + raw.get("rate_per_s") + "/s", (Latencies) raw.get("_latencies"));
+    }
+    Map<String, Object> worker = (Map<String, Object>) results.get("worker");
+    if (worker != null) {
+      for (String variant : List.of("as_mesh", "retry_backoff_5ms")) {
+        Map<String, Object> w = (Map<String, Object>) worker.get(variant);
+        line(out, "worker forward, " + variant + " @" + w.get("rate_per_s") + "/s", (Latencies) w.get("_latencies"));
+        out.printf("  %s transactions after warm-up, %s records per transaction, %s%n", w.get("transactions_after_warmup"),
+            w.get("records_per_transaction"), w.get("transaction_costs"));
+      }
+    }
+    Map<String, Object> hop = (Map<String, Object>) results.get("hop");
+    if (hop != null) {
+      Latencies e2e = (Latencies) hop.get("_latencies");
+      line(out, "3-node pipeline end-to-end @" + hop.get("rate_per_s") + "/s", e2e);
+      line(out, "  per hop (/3)", e2e.dividedBy(HopOverheadBench.HOPS));
+      line(out, "  per topic crossing (/4)", e2e.dividedBy(HopOverheadBench.TOPIC_CROSSINGS));
+      out.printf("  sent %s, completions/s %s, failed %s, lost %s, transactions/s per node %s, records per transaction %s, JVM CPU ms per run %s%n",
+          hop.get("sent"), hop.get("completions_per_s"), hop.get("failed"), hop.get("lost"), hop.get("transactions_per_s_per_node"), hop.get("records_per_transaction"),
+          hop.get("jvm_cpu_ms_per_run"));
+      out.printf("  handler (HopHandler.handle) mean %s ms; worker transactions: %s%n", hop.get("handler_mean_ms"),
+          hop.get("worker_transactions"));
+    }
+    Map<String, Object> inflight = (Map<String, Object>) results.get("inflight");
+    if (inflight != null) {
+      for (Map<String, Object> row : (List<Map<String, Object>>) inflight.get("rates")) {
+        line(out, "1 s model, 1 replica @" + row.get("rate_per_s") + "/s", (Latencies) row.get("_latencies"));
+        out.printf("  completions/s %s, peak in flight %s (gauge) / %s (simulator), lost %s%n", row.get("completions_per_s"),
+            row.get("peak_in_flight_gauge"), row.get("peak_in_flight_simulator"), row.get("lost"));
+      }
+    }
+    Map<String, Object> direct = (Map<String, Object>) results.get("direct");
+    if (direct != null) {
+      for (Map<String, Object> row : (List<Map<String, Object>>) direct.get("rows")) {
+        Map<String, Object> d = (Map<String, Object>) row.get("direct");
+        Map<String, Object> m = (Map<String, Object>) row.get("mesh");
+        out.printf("model %3s ms, concurrency %s: direct %.1f runs/s (%s CPU ms/run), mesh %.1f runs/s (%s CPU ms/run), ratio %.3f%n",
+            row.get("model_latency_ms"), row.get("concurrency"), (double) d.get("runs_per_s"), d.get("jvm_cpu_ms_per_run"),
+            (double) m.get("runs_per_s"), m.get("jvm_cpu_ms_per_run"), (double) row.get("ratio"));
+        out.printf("  direct model call: %s%n", d.get("model_call"));
+      }
+    }
+    out.println();
+    Verdicts.of(results).forEach((target, verdict) -> out.printf("target %-44s %s%n", target, verdict));
+    out.flush();
+  }
+
+  private static void line(PrintWriter out, String name, Latencies l) {
+    out.printf("%-44s %10d %9.3f %9.3f %9.3f %9.3f%n", name, l.count(), l.p50(), l.p99(), l.p999(), l.max());
+  }
+
+  /** The report without entries whose key starts with '_' (objects kept for the table only). */
+  @SuppressWarnings("unchecked")
+  static Object publicView(Object value) {
+    if (value instanceof Map<?, ?> map) {
+      Map<String, Object> copy = new LinkedHashMap<>();
+      ((Map<String, Object>) map).forEach((k, v) -> {
+        if (!k.startsWith("_")) {
+          copy.put(k, publicView(v));
+        }
+      });
+      return copy;
+    }
+    if (value instanceof List<?> list) {
+      List<Object> copy = new ArrayList<>();
+      list.forEach(v -> copy.add(publicView(v)));
+      return copy;
+    }
+    return value;
+  }
+}
