@@ -62,6 +62,8 @@ final class HopHandler implements RecordHandler {
   static final String HEADER_TRACEPARENT = "traceparent";
   static final String HEADER_ATTEMPT = "mesh-attempt";
   static final String HEADER_FROM_NODE = "mesh-from-node";
+  /** Content type of the routing decision a classifier router records in its NODE_COMPLETED event. */
+  static final String DECISION_CONTENT_TYPE = "application/json";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long REDIS_TIMEOUT_SECONDS = 30;
 
@@ -164,7 +166,11 @@ final class HopHandler implements RecordHandler {
       throw RunFailure.of(ErrorCode.NO_ROUTE, "node '" + node + "': no edge matched its output and it has no default edge");
     }
     long serviceMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
-    out.add(event(hop, RunEventType.NODE_COMPLETED, null, serviceMs, output.modelMillis(), output.tokensIn(), output.tokensOut()));
+    // a classifier router's label is not in its output (it passes its input on): record it in the
+    // event, so deterministic replay can route the same way without calling the model
+    byte[] decision = classifies() ? decisionJson(output) : null;
+    out.add(event(hop, RunEventType.NODE_COMPLETED, decision, DECISION_CONTENT_TYPE, serviceMs, output.modelMillis(),
+        output.tokensIn(), output.tokensOut()));
     boolean ends = targets.contains(Edge.END);
     out.addAll(fanOut(hop, targets.stream().filter(t -> !t.equals(Edge.END)).toList(), output));
     Runnable afterCommit = () -> redis.runRecords().nodeFinished(runId, node, serviceMs, output.modelMillis(),
@@ -213,21 +219,35 @@ final class HopHandler implements RecordHandler {
   }
 
   private boolean callsModels() {
-    return executor instanceof LlmExecutor
-        || (graph.node(node) instanceof io.agentmesh.core.graph.RouterNode router && router.classifier().isPresent());
+    return executor instanceof LlmExecutor || classifies();
+  }
+
+  private boolean classifies() {
+    return graph.node(node) instanceof io.agentmesh.core.graph.RouterNode router && router.classifier().isPresent();
+  }
+
+  private static byte[] decisionJson(NodeOutput output) {
+    try {
+      return JSON.writeValueAsBytes(output.decision());
+    } catch (java.io.IOException e) {
+      return null;
+    }
   }
 
   /** Deterministic replay: the recorded output, or the run fails; a model is never called. */
   private NodeOutput replayed(Hop hop) throws RunFailure {
-    if (!(executor instanceof LlmExecutor)) {
-      throw RunFailure.deadLetter(ErrorCode.MODEL_ERROR, "deterministic replay cannot serve classifier router '" + node
-          + "': its label is not recorded on the wire; the model was not called", null);
-    }
     NodeOutputSource.RecordedOutput recorded = replay.find(hop.getRunId(), node, hop.getInputId()).orElseThrow(() ->
         RunFailure.deadLetter(ErrorCode.MODEL_ERROR, "deterministic replay: no recorded output for run " + hop.getRunId()
             + ", node '" + node + "', input " + hop.getInputId() + "; the model was not called", null));
-    return new NodeOutput(recorded.payload(), recorded.contentType(),
-        LlmExecutor.parseDecision(recorded.payload(), recorded.contentType()), Map.of(),
+    Object decision = LlmExecutor.parseDecision(recorded.payload(), recorded.contentType());
+    if (classifies()) {
+      if (recorded.decision() == null) {
+        throw RunFailure.deadLetter(ErrorCode.MODEL_ERROR, "deterministic replay: classifier router '" + node
+            + "' has no recorded label for run " + hop.getRunId() + " (recorded before labels were kept); the model was not called", null);
+      }
+      decision = LlmExecutor.parseDecision(recorded.decision(), DECISION_CONTENT_TYPE);
+    }
+    return new NodeOutput(recorded.payload(), recorded.contentType(), decision, Map.of(),
         recorded.tokensIn(), recorded.tokensOut(), recorded.modelMillis());
   }
 
@@ -434,6 +454,11 @@ final class HopHandler implements RecordHandler {
 
   private ProducerRecord<byte[], byte[]> event(Hop hop, RunEventType type, byte[] detail, long serviceMs, Long modelMs,
                                                long tokensIn, long tokensOut) {
+    return event(hop, type, detail, "text/plain; charset=utf-8", serviceMs, modelMs, tokensIn, tokensOut);
+  }
+
+  private ProducerRecord<byte[], byte[]> event(Hop hop, RunEventType type, byte[] detail, String detailType, long serviceMs,
+                                               Long modelMs, long tokensIn, long tokensOut) {
     RunEvent event = RunEvent.newBuilder()
         .setRunId(hop.getRunId())
         .setGraph(graph.name())
@@ -442,7 +467,7 @@ final class HopHandler implements RecordHandler {
         .setTimestamp(clock.instant())
         .setAttempt(hop.getAttempt())
         .setDetail(detail == null ? null : ByteBuffer.wrap(detail))
-        .setDetailContentType(detail == null ? null : "text/plain; charset=utf-8")
+        .setDetailContentType(detail == null ? null : detailType)
         .setServiceMs(serviceMs)
         .setModelMs(modelMs)
         .setTokensIn(tokensIn)

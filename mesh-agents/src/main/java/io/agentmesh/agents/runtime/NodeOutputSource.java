@@ -21,8 +21,9 @@ public interface NodeOutputSource {
    * @param tokensIn prompt tokens the recorded call used
    * @param tokensOut completion tokens the recorded call used
    * @param modelMillis time the recorded call spent in the model
+   * @param decision a classifier router's recorded routing decision (JSON), null for other nodes
    */
-  record RecordedOutput(byte[] payload, String contentType, long tokensIn, long tokensOut, long modelMillis) {
+  record RecordedOutput(byte[] payload, String contentType, long tokensIn, long tokensOut, long modelMillis, byte[] decision) {
     public RecordedOutput {
       Objects.requireNonNull(payload, "payload");
       Objects.requireNonNull(contentType, "contentType");

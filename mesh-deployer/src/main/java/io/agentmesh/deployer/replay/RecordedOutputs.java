@@ -143,9 +143,11 @@ public final class RecordedOutputs implements NodeOutputSource {
       return Optional.empty();
     }
     RunEvent event = completion(run, node, inbound);
+    byte[] decision = event != null && event.getDetail() != null && "application/json".equals(event.getDetailContentType())
+        ? bytes(event.getDetail()) : null;
     return Optional.of(new RecordedOutput(payload, contentType == null ? "text/plain; charset=utf-8" : contentType,
         event == null ? 0 : event.getTokensIn(), event == null ? 0 : event.getTokensOut(),
-        event == null || event.getModelMs() == null ? 0 : event.getModelMs()));
+        event == null || event.getModelMs() == null ? 0 : event.getModelMs(), decision));
   }
 
   /** The node's NODE_COMPLETED event for this input: the one carrying the inbound hop's trace, else the only one. */

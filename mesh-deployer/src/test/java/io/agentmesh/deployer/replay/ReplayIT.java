@@ -8,6 +8,8 @@ import io.agentmesh.core.plan.Plan;
 import io.agentmesh.core.wire.TopicNames;
 import io.agentmesh.infra.junit.MeshInfraTest;
 import io.agentmesh.infra.junit.SharedInfra;
+import io.agentmesh.infra.model.ModelBehaviour;
+import io.agentmesh.infra.model.Rule;
 import io.agentmesh.schemas.avro.RunResult;
 import io.agentmesh.schemas.avro.RunStatus;
 import io.agentmesh.schemas.serde.WireCodec;
@@ -213,6 +215,74 @@ class ReplayIT {
       assertThat(outputs.missed()).isEqualTo(1);
       assertThat(outputs.served()).isEqualTo(20);
     }
+  }
+
+  @Test
+  void deterministicReplayRoutesThroughAClassifierRouterWithoutCallingItsModel() {
+    MeshFixture mesh = new MeshFixture(infra, Duration.ofMillis(5), Duration.ofMillis(5));
+    String classifier = infra.uniqueName("classifier");
+    // even question numbers are "a", odd ones "b": the route depends on the model's label alone
+    infra.simulator().putModel(ModelBehaviour.builder(classifier)
+        .rule(Rule.matching("number [02468]\\b").replying("a"))
+        .defaultReply("b")
+        .build());
+    String recordedName = infra.uniqueName("routed");
+    Graph recordedGraph = routerGraph(mesh, recordedName, classifier);
+    Plan recordedPlan = mesh.plan(recordedGraph, "topics: {partitions: 2}\n");
+    Map<String, RunResult> original;
+    try (MeshRuntime runtime = mesh.start(recordedGraph, recordedPlan, null)) {
+      mesh.publish(recordedName, 6, 0);
+      original = mesh.awaitResults(recordedName, 6, Duration.ofSeconds(60));
+    }
+    assertThat(original).hasSize(6);
+    Recording recording = mesh.record(recordedName, ReadRange.ALL);
+    assertThat(recording.hops()).as("recorded runs took both routes").extracting(h -> h.hop().getToNode())
+        .contains("a", "b");
+    long classifierCalls = infra.simulator().stats().model(classifier).requests();
+    long agentCalls = infra.simulator().stats().model(mesh.slowModel).requests();
+
+    String replayName = infra.uniqueName("rerouted");
+    Graph replayGraph = routerGraph(mesh, replayName, classifier);
+    Plan replayPlan = mesh.plan(replayGraph, "topics: {partitions: 2}\n");
+    RecordedOutputs outputs = RecordedOutputs.of(recording, Map.of());
+    Map<String, String> runIds = new HashMap<>();
+    try (MeshRuntime runtime = mesh.start(replayGraph, replayPlan, outputs)) {
+      Reinjector.reinject(recording.ingress(), infra.kafkaBootstrap(), WireCodec.forRegistry(infra.registryUrl()),
+          TopicNames.of(recordedName).ingress(), TopicNames.of(replayName).ingress(), 0, true, Progress.none(),
+          (replayed, recorded) -> {
+            outputs.alias(replayed, recorded);
+            runIds.put(replayed, recorded);
+          });
+      Map<String, RunResult> replayed = mesh.awaitResults(replayName, 6, Duration.ofSeconds(60));
+
+      assertThat(infra.simulator().stats().model(classifier).requests()).as("classifier calls").isEqualTo(classifierCalls);
+      assertThat(infra.simulator().stats().model(mesh.slowModel).requests()).as("agent calls").isEqualTo(agentCalls);
+      for (Map.Entry<String, String> run : runIds.entrySet()) {
+        assertThat(replayed.get(run.getKey()).getStatus()).isEqualTo(RunStatus.SUCCEEDED);
+        assertThat(replayed.get(run.getKey()).getOutput()).isEqualTo(original.get(run.getValue()).getOutput());
+      }
+    }
+  }
+
+  /** START -> triage (classifier router) -> a | b (llm, prefixing their answer) -> END. */
+  private static Graph routerGraph(MeshFixture mesh, String name, String classifierModel) {
+    String url = mesh.infra.simulator().baseUrl();
+    return io.agentmesh.core.graph.GraphLoader.parse("""
+        name: %s
+        models:
+          label: {baseUrl: "%s", model: %s, retries: 0}
+          agent: {baseUrl: "%s", model: %s, retries: 0}
+        nodes:
+          triage: {type: router, classify: {model: label, field: route, labels: [a, b]}}
+          a: {type: llm, model: agent, prompt: "A: {{input}}"}
+          b: {type: llm, model: agent, prompt: "B: {{input}}"}
+        edges:
+          - {from: START, to: triage}
+          - {from: triage, to: a, when: "output.route == 'a'"}
+          - {from: triage, to: b, default: true}
+          - {from: a, to: END}
+          - {from: b, to: END}
+        """.formatted(name, url, classifierModel, url, mesh.slowModel), "graph.yaml", java.nio.file.Path.of("."));
   }
 
   private static Map<String, Map<TopicPartition, OffsetAndMetadata>> committed(MeshFixture mesh, Plan plan) {
