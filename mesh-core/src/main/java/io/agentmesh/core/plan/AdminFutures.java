@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /** Waiting on AdminClient futures with a timeout, failing with a {@link MeshException} that says what was being done. */
 public final class AdminFutures {
@@ -38,17 +39,27 @@ public final class AdminFutures {
   public static void awaitLeaders(Admin admin, Collection<String> topics, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      boolean led = await(admin.describeTopics(topics).allTopicNames(), timeout, "describe topics " + topics)
-          .values().stream()
-          .flatMap(description -> description.partitions().stream())
-          .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
-      if (led) {
+      if (led(admin, topics, timeout)) {
         return;
       }
       if (System.nanoTime() > deadline) {
         throw new MeshException("partitions of " + topics + " have no leader after " + timeout.toSeconds() + " s", null, true);
       }
       Thread.onSpinWait();
+    }
+  }
+
+  private static boolean led(Admin admin, Collection<String> topics, Duration timeout) {
+    try {
+      return await(admin.describeTopics(topics).allTopicNames(), timeout, "describe topics " + topics)
+          .values().stream()
+          .flatMap(description -> description.partitions().stream())
+          .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
+    } catch (MeshException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        return false; // the broker has not seen the new topic yet
+      }
+      throw e;
     }
   }
 
