@@ -11,42 +11,25 @@ import io.agentmesh.core.plan.Plan;
 import io.agentmesh.core.plan.PlanApplier;
 import io.agentmesh.core.plan.PlanCompiler;
 import io.agentmesh.core.wire.TopicNames;
-import io.agentmesh.deployer.cli.MeshCli;
 import io.agentmesh.infra.junit.MeshInfraTest;
 import io.agentmesh.infra.junit.SharedInfra;
 import io.agentmesh.infra.model.Latency;
 import io.agentmesh.infra.model.ModelBehaviour;
 import io.agentmesh.schemas.avro.RunResult;
 import io.agentmesh.schemas.avro.RunStatus;
-import io.agentmesh.schemas.serde.WireCodec;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,8 +79,8 @@ class CrashRecoveryIT {
     try (MeshRuntime draft = MeshRuntime.create(graph, plan, new MeshRuntime.Endpoints(infra.kafkaBootstrap(),
         infra.redisUri(), infra.registryUrl(), url -> url), new SimpleMeterRegistry())) {
       draft.startNode("draft", 1);
-      Process first = agentProcess(infra, graphFile, deployFile, dir.resolve("first.log"));
-      submit(infra.kafkaBootstrap(), topics.ingress(), graphName, RUNS);
+      Process first = CrashTests.agent(infra, graphFile, deployFile, "polish", dir, "first");
+      CrashTests.submit(infra.kafkaBootstrap(), topics.ingress(), graphName, RUNS);
 
       // kill -9 once the slow node has finished some inputs and has others in flight
       await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(20))
@@ -109,9 +92,9 @@ class CrashRecoveryIT {
       long checkpointsBeforeRestart = countCheckpoints(infra, graphName, "polish");
       long inFlightAtKill = callsBeforeRestart - checkpointsBeforeRestart;
 
-      Process second = agentProcess(infra, graphFile, deployFile, dir.resolve("second.log"));
+      Process second = CrashTests.agent(infra, graphFile, deployFile, "polish", dir, "second");
       try {
-        Map<String, List<RunResult>> results = readResults(infra, topics.results(), RUNS, Duration.ofSeconds(150));
+        Map<String, List<RunResult>> results = CrashTests.readResults(infra, topics.results(), RUNS, Duration.ofSeconds(150));
         assertThat(results).as("runs with a result").hasSize(RUNS);
         assertThat(results.values()).as("results per run").allMatch(list -> list.size() == 1);
         assertThat(results.values()).allMatch(list -> list.getFirst().getStatus() == RunStatus.SUCCEEDED);
@@ -126,36 +109,6 @@ class CrashRecoveryIT {
         second.waitFor(30, TimeUnit.SECONDS);
       }
     }
-  }
-
-  private static Process agentProcess(SharedInfra infra, Path graphFile, Path deployFile, Path log) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), MeshCli.class.getName(),
-        "agent", graphFile.toString(), deployFile.toString(), "--node", "polish",
-        "--kafka", infra.kafkaBootstrap(), "--redis", infra.redisUri(), "--registry", infra.registryUrl())
-        .redirectErrorStream(true)
-        .start();
-    CountDownLatch ready = new CountDownLatch(1);
-    Thread.ofVirtual().start(() -> {
-      try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-           var out = Files.newBufferedWriter(log)) {
-        for (String line; (line = reader.readLine()) != null; ) {
-          out.write(line);
-          out.newLine();
-          out.flush();
-          if (line.startsWith("agent ")) {
-            ready.countDown();
-          }
-        }
-      } catch (java.io.IOException ignored) {
-        // the process died: that is the point of this test
-      }
-    });
-    if (!ready.await(60, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new AssertionError("agent process did not start; its output:\n" + Files.readString(log));
-    }
-    return process;
   }
 
   /** Checkpoints of one node for this test's runs (their ids start with the graph's name). */
@@ -174,43 +127,5 @@ class CrashRecoveryIT {
     } finally {
       client.shutdown();
     }
-  }
-
-  private static void submit(String bootstrap, String ingress, String graphName, int runs) throws Exception {
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-        new ByteArraySerializer(), new ByteArraySerializer())) {
-      for (int i = 0; i < runs; i++) {
-        String runId = graphName + "-run-" + i;
-        producer.send(new ProducerRecord<>(ingress, runId.getBytes(StandardCharsets.UTF_8),
-            ("{\"q\": \"question " + i + "\"}").getBytes(StandardCharsets.UTF_8)));
-      }
-      producer.flush();
-    }
-  }
-
-  /** Every committed result, grouped by run, read until all runs answered plus a settle time for duplicates. */
-  private static Map<String, List<RunResult>> readResults(SharedInfra infra, String topic, int runs, Duration timeout) {
-    WireCodec codec = WireCodec.forRegistry(infra.registryUrl());
-    Map<String, List<RunResult>> byRun = new HashMap<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrap(),
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = new ArrayList<>();
-      consumer.partitionsFor(topic, Duration.ofSeconds(10)).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      long deadline = System.nanoTime() + timeout.toNanos();
-      long settle = Long.MAX_VALUE;
-      while (System.nanoTime() < Math.min(deadline, settle)) {
-        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-          RunResult result = codec.decode(topic, record.value(), RunResult.class);
-          byRun.computeIfAbsent(result.getRunId(), k -> new ArrayList<>()).add(result);
-        }
-        if (byRun.size() >= runs && settle == Long.MAX_VALUE) {
-          settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-        }
-      }
-    }
-    return byRun;
   }
 }

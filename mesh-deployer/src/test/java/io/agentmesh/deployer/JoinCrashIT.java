@@ -16,15 +16,11 @@ import io.agentmesh.core.plan.Plan;
 import io.agentmesh.core.plan.PlanApplier;
 import io.agentmesh.core.plan.PlanCompiler;
 import io.agentmesh.core.wire.TopicNames;
-import io.agentmesh.deployer.cli.MeshCli;
 import io.agentmesh.infra.junit.MeshInfraTest;
 import io.agentmesh.infra.junit.SharedInfra;
 import io.agentmesh.schemas.avro.RunResult;
 import io.agentmesh.schemas.avro.RunStatus;
-import io.agentmesh.schemas.serde.WireCodec;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,14 +34,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -114,9 +105,9 @@ class JoinCrashIT {
         for (String node : List.of("split", "a", "b", "c")) {
           branches.startNode(node, 1);
         }
-        Process first = joinProcess(infra, graphFile, deployFile, dir, "first");
+        Process first = CrashTests.agent(infra, graphFile, deployFile, "merge", dir, "first");
         try {
-        submit(infra.kafkaBootstrap(), topics.ingress(), graphName, RUNS);
+        CrashTests.submit(infra.kafkaBootstrap(), topics.ingress(), graphName, RUNS);
 
         // mid-join: the join has consumed and committed branches a and b of every run, c is held back
         String group = plan.group("merge").groupId();
@@ -129,12 +120,12 @@ class JoinCrashIT {
             .until(() -> committedOffsets(admin, group).entrySet().containsAll(ends.entrySet())
                 || ends.entrySet().stream().allMatch(e -> committedOffsets(admin, group).getOrDefault(e.getKey(), -1L) >= e.getValue()));
         first.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-        assertThat(readResults(infra, topics.results(), 0, Duration.ofSeconds(1))).as("no run finished before c").isEmpty();
+        assertThat(CrashTests.readResults(infra, topics.results(), 0, Duration.ofSeconds(1))).as("no run finished before c").isEmpty();
 
         Gated.GATE.countDown(); // the third branches arrive while the join is down
-        Process second = joinProcess(infra, graphFile, deployFile, dir, "second");
+        Process second = CrashTests.agent(infra, graphFile, deployFile, "merge", dir, "second");
         try {
-          Map<String, List<RunResult>> results = readResults(infra, topics.results(), RUNS, Duration.ofSeconds(120));
+          Map<String, List<RunResult>> results = CrashTests.readResults(infra, topics.results(), RUNS, Duration.ofSeconds(120));
           assertThat(results).as("runs with a result").hasSize(RUNS);
           assertThat(results.values()).as("one result per run").allSatisfy(list -> assertThat(list).hasSize(1));
           for (List<RunResult> list : results.values()) {
@@ -197,75 +188,5 @@ class JoinCrashIT {
       }
       return seen;
     }
-  }
-
-  private static Process joinProcess(SharedInfra infra, Path graphFile, Path deployFile, Path dir, String name) throws Exception {
-    Path log = dir.resolve(name + ".log");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process process = new ProcessBuilder(java, "-Dmesh.stateDir=" + dir.resolve("state-" + name), "-cp",
-        System.getProperty("java.class.path"), MeshCli.class.getName(),
-        "agent", graphFile.toString(), deployFile.toString(), "--node", "merge",
-        "--kafka", infra.kafkaBootstrap(), "--redis", infra.redisUri(), "--registry", infra.registryUrl())
-        .redirectErrorStream(true)
-        .start();
-    CountDownLatch ready = new CountDownLatch(1);
-    Thread.ofVirtual().start(() -> {
-      try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-           var out = Files.newBufferedWriter(log)) {
-        for (String line; (line = reader.readLine()) != null; ) {
-          out.write(line);
-          out.newLine();
-          out.flush();
-          if (line.startsWith("agent ")) {
-            ready.countDown();
-          }
-        }
-      } catch (java.io.IOException ignored) {
-        // the process died: that is the point of this test
-      }
-    });
-    if (!ready.await(60, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new AssertionError("join process did not start; its output:\n" + Files.readString(log));
-    }
-    return process;
-  }
-
-  private static void submit(String bootstrap, String ingress, String graphName, int runs) throws Exception {
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-        new ByteArraySerializer(), new ByteArraySerializer())) {
-      for (int i = 0; i < runs; i++) {
-        String runId = graphName + "-run-" + i;
-        producer.send(new ProducerRecord<>(ingress, runId.getBytes(StandardCharsets.UTF_8),
-            ("{\"q\": \"question " + i + "\"}").getBytes(StandardCharsets.UTF_8)));
-      }
-      producer.flush();
-    }
-  }
-
-  /** Every committed result, grouped by run, read until {@code runs} runs answered plus 3 s for duplicates. */
-  private static Map<String, List<RunResult>> readResults(SharedInfra infra, String topic, int runs, Duration timeout) {
-    WireCodec codec = WireCodec.forRegistry(infra.registryUrl());
-    Map<String, List<RunResult>> byRun = new HashMap<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrap(),
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = new ArrayList<>();
-      consumer.partitionsFor(topic, Duration.ofSeconds(10)).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      long deadline = System.nanoTime() + timeout.toNanos();
-      long settle = runs == 0 ? deadline : Long.MAX_VALUE;
-      while (System.nanoTime() < Math.min(deadline, settle)) {
-        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-          RunResult result = codec.decode(topic, record.value(), RunResult.class);
-          byRun.computeIfAbsent(result.getRunId(), k -> new ArrayList<>()).add(result);
-        }
-        if (runs > 0 && byRun.size() >= runs && settle == Long.MAX_VALUE) {
-          settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-        }
-      }
-    }
-    return byRun;
   }
 }
