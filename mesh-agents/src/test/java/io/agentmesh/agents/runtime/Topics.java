@@ -38,16 +38,36 @@ final class Topics {
     produce(bootstrap, topic, 0, count);
   }
 
-  /** Records keyed run-i with values task-i, for i in [from, from + count). */
+  /**
+   * Records keyed run-i with values task-i, for i in [from, from + count), in one transaction: the
+   * workers read read_committed, so an attempt that fails (a produce racing a new partition's
+   * leadership can leave an idempotent producer retrying forever) is aborted and retried whole,
+   * and the input is exactly these records.
+   */
   static void produce(String bootstrap, String topic, int from, int count) {
-    Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 5);
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
-      for (int i = from; i < from + count; i++) {
-        producer.send(new ProducerRecord<>(topic, "run-" + i, "task-" + i));
+    RuntimeException last = null;
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      Map<String, Object> config = Map.of(
+          ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+          ProducerConfig.LINGER_MS_CONFIG, 5,
+          ProducerConfig.TRANSACTIONAL_ID_CONFIG, "test-input-" + java.util.UUID.randomUUID(),
+          ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 20_000,
+          ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+      try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
+        producer.initTransactions();
+        producer.beginTransaction();
+        for (int i = from; i < from + count; i++) {
+          producer.send(new ProducerRecord<>(topic, "run-" + i, "task-" + i));
+        }
+        producer.commitTransaction();
+        return;
+      } catch (RuntimeException e) {
+        last = e; // aborted when the producer closes: nothing of this attempt is visible read_committed
       }
-      producer.flush();
     }
+    throw last;
   }
+
 
   /** Every committed record of the topic, read until {@code expected} arrived or the timeout passed, then 300 ms more. */
   static List<ConsumerRecord<String, String>> readCommitted(String bootstrap, String topic, int expected, Duration timeout) {

@@ -108,6 +108,30 @@ public final class Graph {
   public Optional<Path> source() {
     return source;
   }
+  /**
+   * Every file the graph reads besides its own (prompt templates, sub-graph files and theirs),
+   * relative to this graph's file, in a stable order: what must travel with graph.yaml.
+   */
+  public List<Path> files() {
+    java.util.Set<Path> out = new java.util.LinkedHashSet<>();
+    for (Node node : nodes.values()) {
+      switch (node) {
+        case LlmNode llm -> {
+          llm.system().flatMap(Prompt::file).ifPresent(out::add);
+          llm.prompt().file().ifPresent(out::add);
+        }
+        case RouterNode router -> router.classifier().flatMap(RouterNode.Classifier::prompt).flatMap(Prompt::file).ifPresent(out::add);
+        case SubGraphNode sub -> {
+          out.add(sub.file());
+          Path dir = sub.file().getParent();
+          sub.graph().files().forEach(f -> out.add(dir == null ? f : dir.resolve(f).normalize()));
+        }
+        default -> { }
+      }
+    }
+    return List.copyOf(out);
+  }
+
 
   /** The node called {@code name}; throws IllegalArgumentException when there is none. */
   public Node node(String name) {

@@ -3,7 +3,15 @@ package io.agentmesh.core.plan;
 import io.agentmesh.core.MeshException;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.LeaderNotAvailableException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -51,13 +59,24 @@ public final class AdminFutures {
 
   private static boolean led(Admin admin, Collection<String> topics, Duration timeout) {
     try {
-      return await(admin.describeTopics(topics).allTopicNames(), timeout, "describe topics " + topics)
-          .values().stream()
-          .flatMap(description -> description.partitions().stream())
-          .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
+      Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+      for (TopicDescription description : await(admin.describeTopics(topics).allTopicNames(), timeout,
+          "describe topics " + topics).values()) {
+        for (TopicPartitionInfo partition : description.partitions()) {
+          if (partition.leader() == null || partition.leader().isEmpty()) {
+            return false;
+          }
+          partitions.put(new TopicPartition(description.name(), partition.partition()), OffsetSpec.latest());
+        }
+      }
+      // the metadata names a leader a moment before that broker serves the partition; asking it for
+      // the end offset succeeds only once it does
+      await(admin.listOffsets(partitions).all(), timeout, "list offsets of " + topics);
+      return true;
     } catch (MeshException e) {
-      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-        return false; // the broker has not seen the new topic yet
+      if (e.getCause() instanceof UnknownTopicOrPartitionException || e.getCause() instanceof NotLeaderOrFollowerException
+          || e.getCause() instanceof LeaderNotAvailableException) {
+        return false; // not served yet
       }
       throw e;
     }

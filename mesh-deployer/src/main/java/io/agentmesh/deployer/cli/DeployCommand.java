@@ -93,6 +93,11 @@ final class DeployCommand implements Callable<Integer> {
             ComposeFile.yaml(files.plan(), files.graph(), image, gpusPerModel));
         Files.writeString(output.resolve("graph.yaml"), files.graphYaml());
         Files.writeString(output.resolve("deploy.yaml"), files.deployYaml());
+        for (var file : K8sManifests.referencedFiles(files.graph()).entrySet()) { // prompts travel with graph.yaml
+          Path target = output.resolve(file.getKey());
+          Files.createDirectories(target.getParent());
+          Files.writeString(target, file.getValue());
+        }
         out.println("wrote docker-compose.yml, graph.yaml and deploy.yaml to " + output
             + " (docker compose -f " + output.resolve("docker-compose.yml") + " up)");
       }

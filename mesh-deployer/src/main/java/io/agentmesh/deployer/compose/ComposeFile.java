@@ -18,7 +18,7 @@ import java.util.TreeSet;
  * A {@code docker-compose.yml} for a graph: Kafka (KRaft, one node), Redis, the registry, a
  * one-shot {@code mesh topology apply --no-acls} creating the topics, one service per model
  * binding (vLLM with a GPU reservation), one per agent process ({@code agent-<process>}) with the
- * spec's replicas, and the gateway. graph.yaml and deploy.yaml are bind-mounted from the compose file's directory.
+ * spec's replicas, and the gateway. The compose file's directory (graph.yaml, deploy.yaml, prompt files) is bind-mounted at /etc/mesh.
  *
  * <p>Plain PLAINTEXT Kafka without ACLs: compose is for one machine; the least-privilege set is
  * the k8s target's and {@code mesh topology apply}'s.
@@ -204,7 +204,8 @@ public final class ComposeFile {
   }
 
   private static List<String> configVolumes() {
-    return List.of("./graph.yaml:/etc/mesh/graph.yaml:ro", "./deploy.yaml:/etc/mesh/deploy.yaml:ro");
+    // the whole directory: graph.yaml, deploy.yaml and the prompt files graph.yaml refers to
+    return List.of(".:/etc/mesh:ro");
   }
 
   private static Map<String, Map<String, String>> dependsOn(Map<String, String> conditions) {

@@ -5,6 +5,12 @@ import io.agentmesh.core.plan.Plan;
 import io.agentmesh.deployer.topology.AclPlan;
 import io.agentmesh.deployer.topology.MeshPrincipal;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import java.io.UncheckedIOException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.nio.file.Files;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -45,6 +51,13 @@ public final class K8sManifests {
     Map<String, String> files = new LinkedHashMap<>();
     files.put("graph.yaml", graphYaml);
     files.put("deploy.yaml", deployYaml);
+    List<KeyToPath> items = new ArrayList<>(List.of(new KeyToPath("graph.yaml", null, "graph.yaml"),
+        new KeyToPath("deploy.yaml", null, "deploy.yaml")));
+    referencedFiles(graph).forEach((relative, text) -> {
+      String key = configKey(relative, files.keySet());
+      files.put(key, text);
+      items.add(new KeyToPath(key, null, relative));
+    });
     out.add(new ConfigMapBuilder().withNewMetadata().withName(configMap).withLabels(labels).endMetadata()
         .withData(files).build());
     AgentWorkloads agents = new AgentWorkloads(plan, graph, options, labels, configMap, registry);
@@ -52,8 +65,53 @@ public final class K8sManifests {
         .forEach(p -> out.addAll(agents.objects(p)));
     out.addAll(MeshServices.gateway(plan, acls, options, labels, configMap, registry));
     out.addAll(MeshServices.registry(plan, acls, options, labels));
+    if (items.size() > 2) {
+      mountEveryFile(out, items);
+    }
     out.addAll(extra);
     return out;
+  }
+
+  /**
+   * The files graph.yaml refers to (prompt templates, sub-graphs), by their path relative to it,
+   * with their text: they travel in the ConfigMap beside graph.yaml.
+   */
+  public static Map<String, String> referencedFiles(Graph graph) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (graph.files().isEmpty()) {
+      return out;
+    }
+    Path dir = graph.source().map(Path::getParent).orElseThrow(() -> new IllegalArgumentException(
+        "graph '" + graph.name() + "' reads " + graph.files() + " but was not loaded from a file, so they cannot be found"));
+    for (Path relative : graph.files()) {
+      try {
+        out.put(relative.toString().replace('\\', '/'), Files.readString(dir.resolve(relative)));
+      } catch (IOException e) {
+        throw new UncheckedIOException("graph '" + graph.name() + "': cannot read " + dir.resolve(relative) + ": " + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  /** A ConfigMap key for a relative path: keys allow only [-._a-zA-Z0-9], so '/' becomes '_'. */
+  private static String configKey(String relative, java.util.Set<String> taken) {
+    String base = relative.replaceAll("[^-._a-zA-Z0-9]", "_");
+    String key = base;
+    for (int i = 2; taken.contains(key); i++) {
+      key = base + "-" + i;
+    }
+    return key;
+  }
+
+  /** ConfigMap volumes mount keys as flat files; items put each file at its relative path under /etc/mesh. */
+  private static void mountEveryFile(List<HasMetadata> objects, List<KeyToPath> items) {
+    for (HasMetadata object : objects) {
+      if (object instanceof Deployment deployment) {
+        deployment.getSpec().getTemplate().getSpec().getVolumes().stream()
+            .filter(volume -> volume.getConfigMap() != null && "mesh-config".equals(volume.getName()))
+            .forEach(volume -> volume.getConfigMap().setItems(List.copyOf(items)));
+      }
+    }
   }
 
   /** Labels every object of the graph carries. */

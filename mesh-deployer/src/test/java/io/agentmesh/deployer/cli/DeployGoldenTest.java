@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -104,23 +103,6 @@ class DeployGoldenTest {
     }
     assertThat(kinds).containsExactly("ConfigMap", "Deployment", "KafkaTopic", "KafkaUser", "NetworkPolicy",
         "PodDisruptionBudget", "ScaledObject", "Secret", "Service", "ServiceAccount", "TriggerAuthentication");
-  }
-
-  @Test
-  void localIsLeftToTheLeadsRunner(@TempDir Path out) {
-    StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new DeployCommand());
-    cli.setCaseInsensitiveEnumValuesAllowed(true);
-    cli.setErr(new PrintWriter(err));
-    cli.setExecutionExceptionHandler((e, c, r) -> {
-      c.getErr().println(e.getMessage());
-      return 1;
-    });
-    Path dir = Path.of("..", "examples", "support-triage");
-    int code = cli.execute("--target", "local", "-o", out.toString(), dir.resolve("graph.yaml").toString(),
-        dir.resolve("deploy.yaml").toString());
-    assertThat(code).isEqualTo(1);
-    assertThat(err.toString()).contains("local is run by the lead's MeshRunner");
   }
 
   private static List<String> files(Path dir) throws IOException {
