@@ -88,7 +88,17 @@ final class PidFiles {
     return redis.isPresent();
   }
 
+  /**
+   * Whether the pid is still a Redis (not a process that reused the pid). Debian's redis-server is a
+   * symlink to redis-check-rdb, one binary acting on its argv[0], so the executable may show under
+   * either name.
+   */
   private static boolean isRedis(ProcessHandle handle) {
-    return handle.info().command().map(command -> command.contains("redis-server")).orElse(false);
+    ProcessHandle.Info info = handle.info();
+    boolean redisExecutable = info.command()
+        .map(command -> java.nio.file.Path.of(command).getFileName().toString().startsWith("redis-"))
+        .orElse(false);
+    boolean redisCommandLine = info.commandLine().map(line -> line.contains("redis-server")).orElse(false);
+    return redisExecutable || redisCommandLine;
   }
 }
