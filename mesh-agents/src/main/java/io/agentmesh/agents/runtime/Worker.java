@@ -239,14 +239,16 @@ public final class Worker implements AutoCloseable {
     try {
       return failureHandler.onFailure(record, t);
     } catch (Throwable second) {
-      LOG.error("worker {}: failure handler failed for {}-{}@{}; the record is skipped: {}",
+      LOG.error("worker {}: failure handler failed for {}-{}@{}; the record will be redelivered: {}",
           config.clientId(), record.topic(), record.partition(), record.offset(), second.toString(), second);
-      return Outcome.none();
+      return Outcome.redeliverLater(); // nothing accepted is dropped
+
     }
   }
 
   private void commitCompleted() {
     List<Completion> batch = new ArrayList<>();
+    boolean redeliver = false;
     for (Completion completion; (completion = completions.poll()) != null; ) {
       inFlight.decrementAndGet();
       if (completion.generation() != generations.getOrDefault(completion.partition(), 0)
@@ -254,8 +256,19 @@ public final class Worker implements AutoCloseable {
         listener.recordDiscarded(completion.partition(), completion.offset());
         continue; // its partition was revoked or rewound: another attempt owns this record now
       }
+      if (completion.outcome().redeliver()) {
+        redeliver = true;
+        continue;
+      }
       progress.get(completion.partition()).completed(completion.offset());
       batch.add(completion);
+    }
+    if (redeliver) {
+      // a record could not even be dead-lettered: commit nothing of this pass and start again from
+      // the committed offsets (what finished is redone from its checkpoints)
+      drainInFlightAsDiscarded();
+      rewind(); // no transaction was begun in this pass
+      return;
     }
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     progress.forEach((partition, p) -> {
@@ -303,12 +316,25 @@ public final class Worker implements AutoCloseable {
     });
   }
 
+  /** Completions of this pass are dropped with the rewind; their records come again. */
+  private void drainInFlightAsDiscarded() {
+    for (Completion completion; (completion = completions.poll()) != null; ) {
+      inFlight.decrementAndGet();
+      listener.recordDiscarded(completion.partition(), completion.offset());
+    }
+  }
+
   private void abortAndRewind() {
     try {
       producer.abortTransaction();
     } catch (KafkaException e) {
       LOG.warn("worker {}: abort failed: {}", config.clientId(), e.toString());
     }
+    rewind();
+  }
+
+  /** Seeks every partition back to its committed offset and forgets in-flight work (it comes again). */
+  private void rewind() {
     waiting.clear();
     Set<TopicPartition> assigned = consumer.assignment();
     Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);

@@ -153,6 +153,29 @@ class WorkerIT {
   }
 
   @Test
+  void redeliversInsteadOfDroppingWhenEvenTheFailureHandlerFails() throws Exception {
+    String in = infra.uniqueName("in");
+    String dlq = infra.uniqueName("dlq");
+    Topics.create(infra.kafkaBootstrap(), 1, in, dlq);
+    Topics.produce(infra.kafkaBootstrap(), in, 5);
+    RecordHandler broken = record -> {
+      throw new IllegalStateException("agent bug on " + text(record));
+    };
+    java.util.concurrent.atomic.AtomicBoolean registryDown = new java.util.concurrent.atomic.AtomicBoolean(true);
+    FailureHandler flaky = (record, error) -> {
+      if (registryDown.getAndSet(false)) {
+        throw new IllegalStateException("cannot encode the dead letter: registry unreachable");
+      }
+      return deadLetterTo(dlq).onFailure(record, error);
+    };
+    try (Worker worker = Worker.create(config(infra.uniqueName("g"), in, 10), broken, flaky, WorkerListener.NONE).start()) {
+      List<ConsumerRecord<String, String>> dead = Topics.readCommitted(infra.kafkaBootstrap(), dlq, 5, Duration.ofSeconds(30));
+      assertThat(dead).extracting(ConsumerRecord::value).hasSize(5).doesNotHaveDuplicates();
+      assertThat(worker.state()).isEqualTo(Worker.State.RUNNING);
+    }
+  }
+
+  @Test
   void publishesTheFailureHandlersOutcomeWhenTheHandlerThrows() throws Exception {
     String in = infra.uniqueName("in");
     String dlq = infra.uniqueName("dlq");

@@ -53,7 +53,9 @@ public final class SchemaRegistryClient {
   private SchemaRegistryClient(List<String> urls, Duration timeout) {
     this.urls = urls;
     this.timeout = timeout;
-    this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    // HTTP/1.1: with HTTP/2 a burst of first lookups (hundreds of records in flight) hits the
+    // server's concurrent-stream limit and fails with "too many concurrent streams"
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
   }
 
   /** A client for one or more base URLs (e.g. {@code http://127.0.0.1:8081}). */
