@@ -8,6 +8,7 @@ import io.agentmesh.core.state.NodeVisit;
 import io.agentmesh.core.state.RunRecord;
 import io.agentmesh.schemas.avro.RunEvent;
 import io.agentmesh.schemas.avro.RunResult;
+import io.agentmesh.schemas.serde.WireCodec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -126,9 +127,7 @@ final class RunJson {
 
   /** JSON payloads as JSON, anything else as a string. */
   private static JsonNode payload(ByteBuffer buffer, String contentType) {
-    ByteBuffer copy = buffer.duplicate();
-    byte[] bytes = new byte[copy.remaining()];
-    copy.get(bytes);
+    byte[] bytes = WireCodec.bytes(buffer);
     if (contentType != null && contentType.startsWith("application/json")) {
       try {
         return JSON.readTree(bytes);

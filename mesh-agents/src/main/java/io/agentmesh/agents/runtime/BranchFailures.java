@@ -1,5 +1,6 @@
 package io.agentmesh.agents.runtime;
 
+import io.agentmesh.schemas.serde.WireCodec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentmesh.core.graph.Graph;
@@ -47,7 +48,7 @@ final class BranchFailures {
     body.put("message", message);
     body.put("node", node);
     try {
-      body.put("input", Base64.getEncoder().encodeToString(HopHandler.bytes(input.toByteBuffer())));
+      body.put("input", Base64.getEncoder().encodeToString(WireCodec.bytes(input.toByteBuffer())));
       return JSON.writeValueAsBytes(body);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -190,11 +190,11 @@ public final class DeadLetterQueue implements AutoCloseable {
     }
     boolean reopened = letter.getRunId() != null && HopHandler.await(runs.reopen(letter.getRunId()));
     RecordHeaders headers = new RecordHeaders();
-    letter.getOriginalHeaders().forEach((name, value) -> headers.add(name.toString(), HopHandler.bytes(value)));
+    letter.getOriginalHeaders().forEach((name, value) -> headers.add(name.toString(), WireCodec.bytes(value)));
     headers.remove(HEADER_REDRIVEN_FROM);
     headers.add(HEADER_REDRIVEN_FROM, entry.reference().getBytes(StandardCharsets.UTF_8));
     ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(letter.getSourceTopic(), null,
-        bytesOrNull(letter.getOriginalKey()), HopHandler.bytes(letter.getOriginalValue()), headers);
+        bytesOrNull(letter.getOriginalKey()), WireCodec.bytes(letter.getOriginalValue()), headers);
     try {
       RecordMetadata sent = producer.send(record).get(30, TimeUnit.SECONDS);
       return new Redrive(entry, new Reference(sent.topic(), sent.partition(), sent.offset()), reopened);
@@ -220,7 +220,7 @@ public final class DeadLetterQueue implements AutoCloseable {
   }
 
   private static byte[] bytesOrNull(ByteBuffer buffer) {
-    return buffer == null ? null : HopHandler.bytes(buffer);
+    return buffer == null ? null : WireCodec.bytes(buffer);
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.agentmesh.agents.runtime;
 
+import static io.agentmesh.schemas.serde.WireCodec.bytes;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentmesh.agents.model.FatalModelException;
 import io.agentmesh.agents.model.ModelException;
@@ -612,12 +614,6 @@ final class HopHandler implements RecordHandler {
     return "00-" + traceId + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + "-01";
   }
 
-  static byte[] bytes(ByteBuffer buffer) {
-    ByteBuffer copy = buffer.duplicate();
-    byte[] out = new byte[copy.remaining()];
-    copy.get(out);
-    return out;
-  }
 
   static String sha256Hex(String text) {
     try {

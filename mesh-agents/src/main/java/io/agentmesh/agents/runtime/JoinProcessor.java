@@ -135,7 +135,7 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], JoinProce
     }
     int index = fan == null ? 0 : fan.getBranchIndex();
     if (BranchFailures.CONTENT_TYPE.equals(hop.getContentType())) {
-      BranchFailures.Failure failure = BranchFailures.decode(HopHandler.bytes(hop.getPayload()));
+      BranchFailures.Failure failure = BranchFailures.decode(WireCodec.bytes(hop.getPayload()));
       if (join.onBranchFailure() == JoinNode.BranchFailure.RETRY) {
         if (failure.input().getAttempt() <= MAX_BRANCH_RETRIES && !failure.input().getFromNode().equals("START")) {
           retry(failure.input());
@@ -301,7 +301,7 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], JoinProce
 
   private byte[] payload(Hop hop) {
     if (hop.getClaimCheck() == null) {
-      return HopHandler.bytes(hop.getPayload());
+      return WireCodec.bytes(hop.getPayload());
     }
     io.agentmesh.schemas.avro.ClaimCheck ref = hop.getClaimCheck();
     return HopHandler.await(redis.claimCheck().get(new ClaimCheck.Reference(ref.getRedisKey(), ref.getSizeBytes(), ref.getSha256())));
@@ -320,7 +320,7 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], JoinProce
 
   private static byte[] avro(Hop hop) {
     try {
-      return HopHandler.bytes(hop.toByteBuffer());
+      return WireCodec.bytes(hop.toByteBuffer());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,5 +1,7 @@
 package io.agentmesh.agents.runtime;
 
+import static io.agentmesh.schemas.serde.WireCodec.bytes;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentmesh.core.graph.DeploymentSpec;
@@ -12,7 +14,6 @@ import io.agentmesh.schemas.avro.RunResult;
 import io.agentmesh.schemas.avro.RunStatus;
 import io.agentmesh.schemas.serde.WireCodec;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -125,12 +126,6 @@ final class SubGraphExecutor implements NodeExecutor, AutoCloseable {
         result.getTokensIn(), result.getTokensOut(), 0);
   }
 
-  private static byte[] bytes(ByteBuffer buffer) {
-    ByteBuffer copy = buffer.duplicate();
-    byte[] out = new byte[copy.remaining()];
-    copy.get(out);
-    return out;
-  }
 
   @Override
   public void close() {

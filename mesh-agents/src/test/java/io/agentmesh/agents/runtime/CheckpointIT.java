@@ -1,5 +1,6 @@
 package io.agentmesh.agents.runtime;
 
+import io.agentmesh.schemas.serde.WireCodec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentmesh.infra.junit.MeshInfraTest;
@@ -59,7 +60,7 @@ class CheckpointIT {
       List<Hop> hops = mesh.hops("writer", "echo", 2, WAIT);
       assertThat(hops).hasSize(2);
       assertThat(hops.get(1).getInputId()).isEqualTo(hops.get(0).getInputId());
-      assertThat(HopHandler.bytes(hops.get(1).getPayload())).isEqualTo(HopHandler.bytes(hops.get(0).getPayload()));
+      assertThat(WireCodec.bytes(hops.get(1).getPayload())).isEqualTo(WireCodec.bytes(hops.get(0).getPayload()));
       assertThat(infra.simulator().stats().model(model).requests()).isEqualTo(1);
       assertThat(mesh.meters(runtime).get("mesh.checkpoint.hits").tag("node", "writer").counter().count()).isEqualTo(1);
       Map<String, List<RunResult>> results = mesh.results(Set.of(runId), WAIT);

@@ -1,5 +1,6 @@
 package io.agentmesh.agents.runtime;
 
+import io.agentmesh.schemas.serde.WireCodec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentmesh.infra.junit.MeshInfraTest;
@@ -202,6 +203,6 @@ class FailuresIT {
   }
 
   static byte[] bytes(java.nio.ByteBuffer buffer) {
-    return HopHandler.bytes(buffer);
+    return WireCodec.bytes(buffer);
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentmesh.schemas.avro.RunResult;
+import io.agentmesh.schemas.serde.WireCodec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -52,9 +53,6 @@ final class ResultJson {
   }
 
   private static String text(ByteBuffer buffer) {
-    ByteBuffer copy = buffer.duplicate();
-    byte[] bytes = new byte[copy.remaining()];
-    copy.get(bytes);
-    return new String(bytes, StandardCharsets.UTF_8);
+    return new String(WireCodec.bytes(buffer), StandardCharsets.UTF_8);
   }
 }

@@ -1,12 +1,13 @@
 package io.agentmesh.deployer.replay;
 
+import static io.agentmesh.schemas.serde.WireCodec.bytes;
+
 import io.agentmesh.agents.runtime.NodeOutputSource;
 import io.agentmesh.schemas.avro.Hop;
 import io.agentmesh.schemas.avro.RunEvent;
 import io.agentmesh.schemas.avro.RunEventType;
 import io.agentmesh.schemas.avro.RunResult;
 import io.agentmesh.schemas.avro.RunStatus;
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -162,10 +163,4 @@ public final class RecordedOutputs implements NodeOutputSource {
     return candidates.size() == 1 ? candidates.getFirst().event() : null;
   }
 
-  private static byte[] bytes(ByteBuffer buffer) {
-    ByteBuffer copy = buffer.duplicate();
-    byte[] out = new byte[copy.remaining()];
-    copy.get(out);
-    return out;
-  }
 }

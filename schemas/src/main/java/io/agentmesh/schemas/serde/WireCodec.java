@@ -9,6 +9,7 @@ import io.agentmesh.schemas.registry.SchemaRegistryClient;
 import io.agentmesh.schemas.serde.AvroDeserializer;
 import io.agentmesh.schemas.serde.AvroSerdeConfig;
 import io.agentmesh.schemas.serde.AvroSerializer;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
@@ -61,6 +62,14 @@ public final class WireCodec {
       return new AvroDeserializer(registry, reader, configs, false);
     });
     return type.cast(deserializer.deserialize(topic, bytes));
+  }
+
+  /** The bytes of an Avro {@code bytes} field, leaving the buffer's position untouched. */
+  public static byte[] bytes(ByteBuffer buffer) {
+    ByteBuffer copy = buffer.duplicate();
+    byte[] out = new byte[copy.remaining()];
+    copy.get(out);
+    return out;
   }
 
   /** True when the bytes start with the Confluent wire format's magic byte. */
