@@ -2,6 +2,7 @@ package io.agentmesh.deployer.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.agentmesh.core.graph.Graph;
 import io.agentmesh.core.graph.GraphLoader;
@@ -161,9 +162,13 @@ class TopologyAclIT {
           Map.of(new TopicPartition(last.topic(), last.partition()), new OffsetAndMetadata(last.offset() + 1)),
           consumer.groupMetadata());
       producer.commitTransaction();
+      // commitTransaction returns once the coordinator has decided; the markers reach the group
+      // coordinator afterwards, so the committed offset becomes visible a moment later.
+      TopicPartition partition = new TopicPartition(last.topic(), last.partition());
+      await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
+          assertThat(admin.listConsumerGroupOffsets(billing.groupId()).partitionsToOffsetAndMetadata().get())
+              .extractingByKey(partition).isNotNull().extracting(OffsetAndMetadata::offset).isEqualTo(last.offset() + 1));
     }
-    assertThat(admin.listConsumerGroupOffsets(billing.groupId()).partitionsToOffsetAndMetadata().get())
-        .isNotEmpty();
   }
 
   @Test
