@@ -1,6 +1,7 @@
 package io.agentmesh.deployer.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.agentmesh.agents.runtime.MeshRuntime;
 import io.agentmesh.core.graph.Graph;
@@ -18,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -52,7 +54,7 @@ class ReplayIT {
       mesh.awaitResults(name, 40, Duration.ofSeconds(60));
 
       // the agents are still members of their groups while the profiler reads every topic
-      Map<String, Map<TopicPartition, OffsetAndMetadata>> before = committed(mesh, plan);
+      Map<String, Map<TopicPartition, OffsetAndMetadata>> before = settledCommits(mesh, plan);
       Set<String> groupsBefore = groups(mesh);
       Recording recording = mesh.record(name, new ReadRange(java.util.Optional.of(measuredFrom), java.util.Optional.empty(),
           java.util.OptionalLong.empty(), java.util.OptionalLong.empty()));
@@ -294,6 +296,17 @@ class ReplayIT {
     }
     assertThat(out.values()).allMatch(offsets -> !offsets.isEmpty());
     return out;
+  }
+
+  /**
+   * The agents' committed offsets once they stop moving: a transaction's offset commit becomes
+   * visible a moment after its outputs, so the last result does not mean the last commit is seen.
+   */
+  private static Map<String, Map<TopicPartition, OffsetAndMetadata>> settledCommits(MeshFixture mesh, Plan plan) {
+    AtomicReference<Map<String, Map<TopicPartition, OffsetAndMetadata>>> last = new AtomicReference<>(committed(mesh, plan));
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(300))
+        .until(() -> last.getAndSet(committed(mesh, plan)).equals(last.get()));
+    return last.get();
   }
 
   private static Set<String> groups(MeshFixture mesh) {
