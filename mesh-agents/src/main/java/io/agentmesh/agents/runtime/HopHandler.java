@@ -14,6 +14,7 @@ import io.agentmesh.core.state.Checkpoint;
 import io.agentmesh.core.state.ClaimCheck;
 import io.agentmesh.core.state.MeshRedis;
 import io.agentmesh.core.state.RunRecord;
+import io.agentmesh.core.state.Versioned;
 import io.agentmesh.core.wire.IngressJson;
 import io.agentmesh.core.wire.TaskInput;
 import io.agentmesh.core.wire.TopicNames;
@@ -78,6 +79,8 @@ final class HopHandler implements RecordHandler {
   private final RuntimeMetrics metrics;
   private final Clock clock;
   private final boolean announcesRuns;
+  /** Whether an edge of this node goes to END: then the run record is read with the hop's last Redis calls. */
+  private final boolean mayEnd;
   private final Optional<InputSchema> inputSchema;
   private final NodeOutputSource replay;
 
@@ -98,6 +101,7 @@ final class HopHandler implements RecordHandler {
     this.metrics = metrics;
     this.clock = clock;
     this.announcesRuns = graph.entryNodes().getFirst().equals(node);
+    this.mayEnd = graph.outgoing(node).stream().anyMatch(edge -> edge.to().contains(Edge.END));
     this.inputSchema = InputSchema.of(graph);
     this.replay = replay;
   }
@@ -111,41 +115,66 @@ final class HopHandler implements RecordHandler {
       return poison(record, poison);
     }
     List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
-    if (record.topic().equals(topics.ingress())) {
-      await(redis.runRecords().create(hop.getRunId(), graph.name(), graph.version()));
-      if (announcesRuns) {
-        out.add(event(hop, RunEventType.RUN_STARTED, null, 0, null, 0, 0));
-      }
+    boolean ingress = record.topic().equals(topics.ingress());
+    // not awaited here: the connection runs commands in order, so it is in place before anything
+    // this hop reads or writes next, and it shares their round trip
+    CompletionStage<Boolean> created = ingress ? redis.runRecords().create(hop.getRunId(), graph.name(), graph.version()) : null;
+    if (ingress && announcesRuns) {
+      out.add(event(hop, RunEventType.RUN_STARTED, null, 0, null, 0, 0));
     }
     try {
-      if (record.topic().equals(topics.ingress())) {
+      if (ingress) {
         checkInput(hop);
       }
-      return process(record, hop, out);
+      return process(record, hop, out, created);
     } catch (RunFailure failure) {
       return failed(record, hop, failure, out);
     }
   }
 
-  private Outcome process(ConsumerRecord<byte[], byte[]> record, Hop hop, List<ProducerRecord<byte[], byte[]>> out) throws RunFailure {
+  /**
+   * The Redis calls of a hop go out together and are awaited together (Lettuce pipelines the
+   * commands of one connection): one round trip before the node runs (cancel flag, node start,
+   * checkpoint, run state) and one after it (checkpoint, tokens, and the run record when the node
+   * may end the run), instead of one per call. The node start is counted even when the flag then
+   * says the run was cancelled; the run ends CANCELLED all the same.
+   */
+  private Outcome process(ConsumerRecord<byte[], byte[]> record, Hop hop, List<ProducerRecord<byte[], byte[]>> out,
+                          CompletionStage<Boolean> created) throws RunFailure {
     String runId = hop.getRunId();
-    checkGuards(hop);
+    checkLimits(hop);
     long began = System.nanoTime();
-    await(redis.runRecords().nodeStarted(runId, node)); // the run is RUNNING; counts this node's attempts
-    Optional<Checkpoint> checkpoint = await(redis.checkpoints().find(runId, node, hop.getInputId()));
-    Map<String, Object> state = await(redis.runState().get(runId)).value();
+    CompletionStage<Boolean> cancelled = redis.runRecords().isCancelRequested(runId);
+    CompletionStage<Long> started = redis.runRecords().nodeStarted(runId, node); // PENDING -> RUNNING; counts attempts
+    CompletionStage<Optional<Checkpoint>> found = redis.checkpoints().find(runId, node, hop.getInputId());
+    CompletionStage<Map<String, Object>> stateRead = redis.runState().get(runId).thenApply(Versioned::value);
+    if (created != null) {
+      await(created);
+    }
+    if (await(cancelled)) {
+      throw RunFailure.of(ErrorCode.CANCELLED, "run " + runId + " was cancelled");
+    }
+    await(started);
+    Optional<Checkpoint> checkpoint = await(found);
+    Map<String, Object> state = await(stateRead);
     NodeOutput output;
+    CompletionStage<Optional<RunRecord>> runRead = null;
     if (checkpoint.isPresent()) {
       metrics.checkpointHit(node);
       output = fromCheckpoint(checkpoint.get());
     } else {
       output = run(hop, payloadOf(hop), state);
-      await(redis.checkpoints().save(toCheckpoint(hop, output)));
+      CompletionStage<Void> saved = redis.checkpoints().save(toCheckpoint(hop, output));
+      long tokens = output.tokensIn() + output.tokensOut();
+      CompletionStage<Long> charged = tokens == 0 ? null : redis.runRecords().addTokens(runId, tokens);
+      if (mayEnd) {
+        runRead = redis.runRecords().get(runId); // after the tokens above: the result reports them
+      }
+      await(saved);
       if (!output.stateUpdates().isEmpty()) {
         state = await(redis.runState().update(runId, current -> merged(current, output.stateUpdates()), 20)).value();
       }
-      long total = output.tokensIn() + output.tokensOut() == 0 ? 0
-          : await(redis.runRecords().addTokens(runId, output.tokensIn() + output.tokensOut()));
+      long total = charged == null ? 0 : await(charged);
       metrics.tokens(node, output.tokensIn(), output.tokensOut());
       if (graph.guards().tokenBudget().isPresent() && total > graph.guards().tokenBudget().getAsLong()) {
         throw RunFailure.of(ErrorCode.BUDGET_EXCEEDED, "run used " + total + " tokens, over the budget of "
@@ -178,7 +207,7 @@ final class HopHandler implements RecordHandler {
     Runnable afterCommit = () -> redis.runRecords().nodeFinished(runId, node, serviceMs, output.modelMillis(),
         output.tokensIn(), output.tokensOut());
     if (ends) {
-      RunRecord run = await(redis.runRecords().get(runId)).orElse(null);
+      RunRecord run = await(runRead != null ? runRead : redis.runRecords().get(runId)).orElse(null);
       out.add(result(hop, RunStatus.SUCCEEDED, output.payload(), output.contentType(), null, run));
       out.add(event(hop, RunEventType.RUN_SUCCEEDED, null, serviceMs, null, 0, 0));
       Runnable nodeFinished = afterCommit;
@@ -271,10 +300,8 @@ final class HopHandler implements RecordHandler {
     }
   }
 
-  private void checkGuards(Hop hop) throws RunFailure {
-    if (await(redis.runRecords().isCancelRequested(hop.getRunId()))) {
-      throw RunFailure.of(ErrorCode.CANCELLED, "run " + hop.getRunId() + " was cancelled");
-    }
+  /** The guards a hop carries itself (hop count, deadline); the cancel flag is read with the hop's other Redis calls. */
+  private void checkLimits(Hop hop) throws RunFailure {
     int maxHops = graph.guards().effectiveMaxHops();
     if (hop.getHopCount() >= maxHops) {
       throw RunFailure.of(ErrorCode.MAX_HOPS, "run reached " + hop.getHopCount() + " hops at node '" + node

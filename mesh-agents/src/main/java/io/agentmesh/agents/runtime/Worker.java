@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -72,6 +73,8 @@ public final class Worker implements AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final WorkerListener listener;
   private volatile boolean polling;
+  /** Set by the first completion that wakes a poll, so the others of the same pass do not wake it again. */
+  private final AtomicBoolean wakeupSent = new AtomicBoolean();
   private volatile boolean stopRequested;
   private volatile long drainDeadline = Long.MAX_VALUE;
   private Thread pollThread;
@@ -166,6 +169,7 @@ public final class Worker implements AutoCloseable {
   }
 
   private ConsumerRecords<byte[], byte[]> poll() {
+    wakeupSent.set(false);
     polling = true;
     try {
       // a completion that arrived before polling=true would not wake us: check again here
@@ -228,8 +232,8 @@ public final class Worker implements AutoCloseable {
         outcome = fenced(record, t);
       }
       completions.add(new Completion(partition, record.offset(), generation, outcome, System.nanoTime() - began));
-      if (polling) {
-        consumer.wakeup();
+      if (polling && wakeupSent.compareAndSet(false, true)) {
+        consumer.wakeup(); // once per poll: the pass that follows takes every completion queued by then
       }
     });
   }
