@@ -14,6 +14,7 @@ import io.agentmesh.core.state.Checkpoint;
 import io.agentmesh.core.state.ClaimCheck;
 import io.agentmesh.core.state.MeshRedis;
 import io.agentmesh.core.state.RunRecord;
+import io.agentmesh.core.state.RunRecords;
 import io.agentmesh.core.state.Versioned;
 import io.agentmesh.core.wire.IngressJson;
 import io.agentmesh.core.wire.TaskInput;
@@ -50,6 +51,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The mesh's handling of one record at one node: decode (Avro or ingress JSON), check the run's
@@ -67,6 +70,7 @@ final class HopHandler implements RecordHandler {
   static final String HEADER_FROM_NODE = "mesh-from-node";
   /** Content type of the routing decision a classifier router records in its NODE_COMPLETED event. */
   static final String DECISION_CONTENT_TYPE = "application/json";
+  private static final Logger LOG = LoggerFactory.getLogger(HopHandler.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long REDIS_TIMEOUT_SECONDS = 30;
 
@@ -116,9 +120,10 @@ final class HopHandler implements RecordHandler {
     }
     List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
     boolean ingress = record.topic().equals(topics.ingress());
-    // not awaited here: the connection runs commands in order, so it is in place before anything
-    // this hop reads or writes next, and it shares their round trip
-    CompletionStage<Boolean> created = ingress ? redis.runRecords().create(hop.getRunId(), graph.name(), graph.version()) : null;
+    // not awaited here: the connection runs commands in order, so the record is in place before
+    // anything this hop reads or writes next, and the admission shares their round trip
+    CompletionStage<RunRecords.Admission> admission = ingress
+        ? redis.runRecords().admit(hop.getRunId(), graph.name(), graph.version(), origin(record)) : null;
     if (ingress && announcesRuns) {
       out.add(event(hop, RunEventType.RUN_STARTED, null, 0, null, 0, 0));
     }
@@ -126,9 +131,44 @@ final class HopHandler implements RecordHandler {
       if (ingress) {
         checkInput(hop);
       }
-      return process(record, hop, out, created);
+      return process(record, hop, out, admission);
     } catch (RunFailure failure) {
-      return failed(record, hop, failure, out);
+      Optional<Outcome> refused = admission == null ? Optional.empty() : refused(record, hop, await(admission));
+      return refused.orElseGet(() -> failed(record, hop, failure, out));
+    }
+  }
+
+  private static String origin(ConsumerRecord<byte[], byte[]> record) {
+    return record.topic() + "/" + record.partition() + "@" + record.offset();
+  }
+
+  /**
+   * A task that is not its run's own: a second task with the same run id is ignored (counted and
+   * logged; the run it names goes on or has its result already), and a run id of another graph's
+   * run fails this task alone, leaving that run untouched.
+   */
+  private Optional<Outcome> refused(ConsumerRecord<byte[], byte[]> record, Hop hop, RunRecords.Admission admission) {
+    switch (admission.verdict()) {
+      case DUPLICATE -> {
+        metrics.duplicateTask(node);
+        LOG.info("node '{}': the task at {} names run {}, which the task at {} started; ignored (a run id names one run)",
+            node, origin(record), hop.getRunId(), admission.detail());
+        return Optional.of(Outcome.of(List.of()));
+      }
+      case OTHER_GRAPH -> {
+        String message = "run id '" + hop.getRunId() + "' already names a run of graph '" + admission.detail()
+            + "'; a run id must be unique across the graphs that share this Redis";
+        RunError error = new RunError(ErrorCode.VALIDATION, message, node);
+        metrics.deadLetter(node, ErrorCode.VALIDATION.name());
+        return Optional.of(Outcome.of(List.of(
+            DeadLetters.of(record, graph.name(), node, hop.getRunId(), RunFailure.of(ErrorCode.VALIDATION, message),
+                topics.dlq(node), codec, clock),
+            result(hop, RunStatus.FAILED, null, null, error, null),
+            event(hop, RunEventType.RUN_FAILED, message.getBytes(StandardCharsets.UTF_8), 0, null, 0, 0))));
+      }
+      default -> {
+        return Optional.empty();
+      }
     }
   }
 
@@ -140,17 +180,20 @@ final class HopHandler implements RecordHandler {
    * says the run was cancelled; the run ends CANCELLED all the same.
    */
   private Outcome process(ConsumerRecord<byte[], byte[]> record, Hop hop, List<ProducerRecord<byte[], byte[]>> out,
-                          CompletionStage<Boolean> created) throws RunFailure {
+                          CompletionStage<RunRecords.Admission> admission) throws RunFailure {
     String runId = hop.getRunId();
     checkLimits(hop);
     long began = System.nanoTime();
     CompletionStage<Boolean> cancelled = redis.runRecords().isCancelRequested(runId);
-    CompletionStage<Long> started = redis.runRecords().nodeStarted(runId, node); // PENDING -> RUNNING; counts attempts
     CompletionStage<Optional<Checkpoint>> found = redis.checkpoints().find(runId, node, hop.getInputId());
     CompletionStage<Map<String, Object>> stateRead = redis.runState().get(runId).thenApply(Versioned::value);
-    if (created != null) {
-      await(created);
+    if (admission != null) { // a task: nothing is written to its run before it is admitted
+      Optional<Outcome> refused = refused(record, hop, await(admission));
+      if (refused.isPresent()) {
+        return refused.get();
+      }
     }
+    CompletionStage<Long> started = redis.runRecords().nodeStarted(runId, node); // PENDING -> RUNNING; counts attempts
     if (await(cancelled)) {
       throw RunFailure.of(ErrorCode.CANCELLED, "run " + runId + " was cancelled");
     }

@@ -43,6 +43,10 @@ final class RuntimeMetrics {
     counter(MeshMetric.TOOL_CALLS_REFUSED, "graph", graph, "node", node).increment();
   }
 
+  void duplicateTask(String node) {
+    counter(MeshMetric.DUPLICATE_TASKS, "graph", graph, "node", node).increment();
+  }
+
   void deadLetter(String node, String reason) {
     counter(MeshMetric.DEAD_LETTERS, "graph", graph, "node", node, "reason", reason).increment();
   }

@@ -244,6 +244,61 @@ class GuardsIT {
     }
   }
 
+  @Test
+  void aSecondTaskNamingAFinishedRunIsIgnoredNotRunAgain() throws Exception {
+    String name = infra.uniqueName("dup");
+    try (MeshHarness mesh = MeshHarness.of(infra, """
+        name: %s
+        nodes:
+          echo: {type: java, class: %s}
+        edges:
+          - {from: START, to: echo}
+          - {from: echo, to: END}
+        """.formatted(name, Echo.class.getName()))) {
+      String runId = infra.uniqueName("run");
+      MeshRuntime runtime = mesh.startAll();
+      mesh.submit(runId, "{\"n\": 1}");
+      assertThat(mesh.result(runId, WAIT).getStatus()).isEqualTo(RunStatus.SUCCEEDED);
+
+      mesh.submit(runId, "{\"n\": 2}"); // the same run id again, e.g. a client retrying its publish
+      org.awaitility.Awaitility.await().atMost(WAIT).until(() ->
+          mesh.meters(runtime).find(io.agentmesh.core.metrics.MeshMetric.DUPLICATE_TASKS.metricName()).counters().stream()
+              .mapToDouble(io.micrometer.core.instrument.Counter::count).sum() == 1.0);
+      assertThat(mesh.resultsOf(runId, 2, Duration.ofSeconds(2))).as("results of %s", runId).hasSize(1)
+          .allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(RunStatus.SUCCEEDED));
+    }
+  }
+
+  @Test
+  void aTaskNamingAnotherGraphsRunFailsAloneAndLeavesThatRunAsItWas() throws Exception {
+    String first = infra.uniqueName("owner");
+    String second = infra.uniqueName("intruder");
+    String yaml = """
+        name: %s
+        nodes:
+          echo: {type: java, class: %s}
+        edges:
+          - {from: START, to: echo}
+          - {from: echo, to: END}
+        """;
+    try (MeshHarness owner = MeshHarness.of(infra, yaml.formatted(first, Echo.class.getName()));
+         MeshHarness intruder = MeshHarness.of(infra, yaml.formatted(second, Echo.class.getName()))) {
+      String runId = infra.uniqueName("run");
+      owner.startAll();
+      intruder.startAll();
+      owner.submit(runId, "{\"n\": 1}");
+      assertThat(owner.result(runId, WAIT).getStatus()).isEqualTo(RunStatus.SUCCEEDED);
+
+      intruder.submit(runId, "{\"n\": 2}");
+      RunResult refused = intruder.result(runId, WAIT);
+      assertFailed(refused, ErrorCode.VALIDATION, "already names a run of graph '" + first + "'");
+      io.agentmesh.core.state.RunRecord run = owner.runRecord(runId).orElseThrow();
+      assertThat(run.graph()).isEqualTo(first);
+      assertThat(run.status()).isEqualTo(io.agentmesh.core.state.RunStatus.SUCCEEDED);
+      assertThat(owner.resultsOf(runId, 2, Duration.ofSeconds(2))).hasSize(1);
+    }
+  }
+
   static void assertFailed(RunResult result, ErrorCode code, String messagePart) {
     assertThat(result.getStatus()).as("status of %s", result).isEqualTo(RunStatus.FAILED);
     assertThat(result.getError().getCode()).as("error of %s", result).isEqualTo(code);

@@ -19,7 +19,8 @@ public enum MeshMetric {
   DEAD_LETTERS("mesh.dead.letters", "Records sent to a dead-letter topic", Kind.COUNTER, List.of("graph", "node", "reason")),
   RUNS_FINISHED("mesh.runs.finished", "Runs that reached a final status", Kind.COUNTER, List.of("graph", "status")),
   TRANSACTIONS("mesh.transactions", "Kafka transactions committed by a node's workers", Kind.COUNTER, Tags.NODE),
-  TOOL_CALLS_REFUSED("mesh.tool.calls.refused", "Tool calls refused because the agent did not declare the tool", Kind.COUNTER, Tags.NODE);
+  TOOL_CALLS_REFUSED("mesh.tool.calls.refused", "Tool calls refused because the agent did not declare the tool", Kind.COUNTER, Tags.NODE),
+  DUPLICATE_TASKS("mesh.tasks.duplicate", "Tasks ignored because another task already started the run they name", Kind.COUNTER, Tags.NODE);
 
   /** How the metric is recorded. */
   public enum Kind { COUNTER, GAUGE, TIMER }

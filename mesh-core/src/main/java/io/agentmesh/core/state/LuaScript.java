@@ -15,6 +15,7 @@ enum LuaScript {
   RUN_NODE_START("run-node-start.lua"),
   RUN_COMPLETE("run-complete.lua"),
   RUN_REOPEN("run-reopen.lua"),
+  RUN_ADMIT("run-admit.lua"),
   STATE_CAS("state-cas.lua"),
   CLAIM_RELEASE("claim-release.lua"),
   LIST_APPEND("list-append.lua"),

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -40,6 +41,7 @@ public final class RunRecords {
   private static final String ERROR_NODE = "errorNode";
   private static final String RESULT_REF = "resultRef";
   private static final String CANCEL_REQUESTED = "cancelRequested";
+  private static final String ORIGIN = "origin";
 
   private static final String NODE_PREFIX = "node:";
   private static final String N_STARTED = "started";
@@ -69,6 +71,54 @@ public final class RunRecords {
             bytes(CREATED_AT), now,
             bytes(UPDATED_AT), now)
         .thenApply(written -> written == 1L);
+  }
+
+  /** What {@link #admit} found. {@code detail} is the other task's origin or the other graph. */
+  public record Admission(Verdict verdict, String detail) {
+
+    /** Whether the task starts or continues its run; false for a duplicate or another graph's run id. */
+    public boolean admitted() {
+      return verdict == Verdict.NEW || verdict == Verdict.CLAIMED || verdict == Verdict.SAME;
+    }
+  }
+
+  /** How a task relates to the run its run id names. */
+  public enum Verdict {
+    /** No run had this id: the record was created. */
+    NEW,
+    /** The record was written before the task was published (by a gateway): the task now owns it. */
+    CLAIMED,
+    /** The task that started the run, delivered again (after a crash or a rewind). */
+    SAME,
+    /** Another task already started this run: a second submission of the same run id. */
+    DUPLICATE,
+    /** The run id already names a run of another graph. */
+    OTHER_GRAPH
+  }
+
+  /**
+   * Admits a task at ingress in one step: creates the run record as PENDING when there is none,
+   * and remembers where the task that started the run sits ({@code origin}, e.g.
+   * {@code topic/partition@offset}). A redelivery of that task is admitted again; a second task
+   * naming the same run id is not (a run id names one run), nor a task whose run id belongs to a
+   * run of another graph.
+   */
+  public CompletionStage<Admission> admit(String runId, String graph, String graphVersion, String origin) {
+    Objects.requireNonNull(graph, "graph");
+    Objects.requireNonNull(graphVersion, "graphVersion");
+    Objects.requireNonNull(origin, "origin");
+    byte[] now = now();
+    return redis.<List<Object>>eval(LuaScript.RUN_ADMIT, ScriptOutputType.MULTI, redis.keys().run(runId),
+            redis.ttlArg(), bytes(STATUS), bytes(RunStatus.PENDING.name()),
+            bytes(GRAPH), bytes(graph),
+            bytes(GRAPH_VERSION), bytes(graphVersion),
+            bytes(CREATED_AT), bytes(UPDATED_AT), now,
+            bytes(ORIGIN), bytes(origin))
+        .thenApply(reply -> {
+          String verdict = text((byte[]) reply.get(0));
+          String detail = text((byte[]) reply.get(1));
+          return new Admission(Verdict.valueOf(verdict.toUpperCase(Locale.ROOT).replace('-', '_')), detail);
+        });
   }
 
   /**
@@ -168,7 +218,8 @@ public final class RunRecords {
 
   /**
    * Reopens a FAILED run whose input is being re-driven from its dead-letter topic: the status goes
-   * back to RUNNING and the error and finish time are cleared, so the run can complete again. The
+   * back to RUNNING and the error, finish time and origin are cleared, so the run can complete
+   * again (a re-driven task arrives at a new offset and is admitted as the run's task). The
    * record keeps a TTL (refreshed, as on every write). Returns false, changing nothing, when the run
    * has no record or is not FAILED.
    */
@@ -176,7 +227,7 @@ public final class RunRecords {
     return redis.<Long>eval(LuaScript.RUN_REOPEN, ScriptOutputType.INTEGER, redis.keys().run(runId),
             redis.ttlArg(), bytes(STATUS), bytes(RunStatus.FAILED.name()), bytes(RunStatus.RUNNING.name()),
             bytes(UPDATED_AT), now(),
-            bytes(ERROR_CODE), bytes(ERROR_MESSAGE), bytes(ERROR_NODE), bytes(FINISHED_AT))
+            bytes(ERROR_CODE), bytes(ERROR_MESSAGE), bytes(ERROR_NODE), bytes(FINISHED_AT), bytes(ORIGIN))
         .thenApply(reopened -> reopened == 1L);
   }
 

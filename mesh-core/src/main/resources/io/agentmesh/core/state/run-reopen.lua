@@ -6,7 +6,7 @@
 -- ARGV[3] the status a run must have to be reopened
 -- ARGV[4] the status it gets
 -- ARGV[5] the updated-at field, ARGV[6] its value
--- ARGV[7 ..] fields to delete (error, finish time)
+-- ARGV[7 ..] fields to delete (error, finish time, origin)
 -- Returns 1 when the run was reopened, 0 otherwise (no record, or another status).
 if redis.call('HGET', KEYS[1], ARGV[2]) ~= ARGV[3] then
   return 0

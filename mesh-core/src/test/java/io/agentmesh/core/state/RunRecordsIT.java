@@ -72,6 +72,32 @@ class RunRecordsIT {
   }
 
   @Test
+  void admitsTheTaskThatStartsARunAndItsRedeliveriesButNoSecondTask() {
+    RunRecords.Admission first = await(runs.admit(runId, "research", "3", "mesh.research.ingress/0@7"));
+    assertThat(first.verdict()).isEqualTo(RunRecords.Verdict.NEW);
+    assertThat(await(runs.get(runId)).orElseThrow().status()).isEqualTo(RunStatus.PENDING);
+
+    assertThat(await(runs.admit(runId, "research", "3", "mesh.research.ingress/0@7")).verdict())
+        .as("the same task redelivered").isEqualTo(RunRecords.Verdict.SAME);
+    RunRecords.Admission second = await(runs.admit(runId, "research", "3", "mesh.research.ingress/1@2"));
+    assertThat(second.verdict()).isEqualTo(RunRecords.Verdict.DUPLICATE);
+    assertThat(second.admitted()).isFalse();
+    assertThat(second.detail()).isEqualTo("mesh.research.ingress/0@7");
+    RunRecords.Admission foreign = await(runs.admit(runId, "billing", "1", "mesh.billing.ingress/0@0"));
+    assertThat(foreign.verdict()).isEqualTo(RunRecords.Verdict.OTHER_GRAPH);
+    assertThat(foreign.detail()).isEqualTo("research");
+    assertThat(await(runs.get(runId)).orElseThrow().graph()).as("the run is untouched").isEqualTo("research");
+  }
+
+  @Test
+  void aRecordWrittenBeforeItsTaskIsClaimedByTheFirstTaskThatArrives() {
+    assertThat(await(runs.create(runId, "research", "3"))).isTrue(); // as a gateway does before publishing
+    assertThat(await(runs.admit(runId, "research", "3", "t/0@1")).verdict()).isEqualTo(RunRecords.Verdict.CLAIMED);
+    assertThat(await(runs.admit(runId, "research", "3", "t/0@1")).verdict()).isEqualTo(RunRecords.Verdict.SAME);
+    assertThat(await(runs.admit(runId, "research", "3", "t/0@2")).verdict()).isEqualTo(RunRecords.Verdict.DUPLICATE);
+  }
+
+  @Test
   void recordsWhyARunFailed() {
     await(runs.create(runId, "g", "1"));
     assertThat(await(runs.fail(runId, RunError.at("writer", "MAX_HOPS", "11 hops > 10")))).isTrue();

@@ -42,6 +42,13 @@ class RunReopenIT {
       assertThat(probe.sync().pttl(redis.keys().run(failed))).isPositive();
       assertThat(await(runs.get(succeeded)).orElseThrow().status()).isEqualTo(RunStatus.SUCCEEDED);
       assertThat(await(runs.succeed(failed, "ref"))).as("a reopened run can complete again").isTrue();
+
+      String redriven = infra.uniqueName("run");
+      await(runs.admit(redriven, "g", "1", "ingress/0@3"));
+      await(runs.fail(redriven, new RunError("RETRIES_EXHAUSTED", "model down", Optional.of("ask"))));
+      assertThat(await(runs.reopen(redriven))).isTrue();
+      assertThat(await(runs.admit(redriven, "g", "1", "ingress/0@9")).admitted())
+          .as("the re-driven task, at a new offset, is the run's task now").isTrue();
     }
   }
 }
