@@ -31,6 +31,13 @@ import org.slf4j.LoggerFactory;
  * The workers of one process: any set of node replicas of one compiled graph, sharing one Redis
  * connection, one codec and one model catalogue. {@code mesh run} puts every node in one process;
  * {@code mesh agent --node N} starts one replica of one node.
+ *
+ * <p>Sub-graphs: a {@code graph} node's replicas only start child runs on the child's ingress and
+ * wait for their results; they never run the child's nodes. {@link #startAll()} (in-process
+ * {@code mesh run}) also starts a runtime for every graph below this one, from the child plans in
+ * this plan, so the whole hierarchy runs in the process. Deployed apart ({@link #startNode}, as
+ * {@code mesh agent} does), each child node is a group of its own, started by its own
+ * {@code mesh agent --node <sub-graph>.<node>} (docs/decisions.md, D-entry on sub-graphs).
  */
 public final class MeshRuntime implements AutoCloseable {
 
@@ -51,6 +58,8 @@ public final class MeshRuntime implements AutoCloseable {
   private final List<Worker> workers = new ArrayList<>();
   private final NodeOutputSource replay;
   private final List<JoinApp> joins = new ArrayList<>();
+  private final List<MeshRuntime> subGraphs = new ArrayList<>();
+  private final ModelCallListener modelListener;
   private java.nio.file.Path stateDir = defaultStateDir();
 
   /**
@@ -82,6 +91,7 @@ public final class MeshRuntime implements AutoCloseable {
     this.models = new ModelCatalog(graph, endpoints.modelBaseUrls(), modelListener);
     this.metrics = new RuntimeMetrics(meters, graph.name());
     this.replay = replay;
+    this.modelListener = modelListener;
     this.tools = new ToolBox(graph, http);
   }
 
@@ -145,8 +155,22 @@ public final class MeshRuntime implements AutoCloseable {
     return started;
   }
 
-  /** Starts every node of the plan with the replica count its spec asks for. */
+  /**
+   * Starts every node of the plan with the replica count its spec asks for, and every node of every
+   * graph below it (each child graph once, in a runtime of its own, with its plan from this plan).
+   */
   public synchronized MeshRuntime startAll() {
+    List<Plan> below = plan.allPlans();
+    for (Plan childPlan : below.subList(1, below.size())) {
+      Graph child = graph.subGraphs().get(childPlan.graph());
+      MeshRuntime runtime = new MeshRuntime(child, childPlan, endpoints, meters, modelListener, replay).stateDir(stateDir);
+      subGraphs.add(runtime);
+      runtime.startNodes();
+    }
+    return startNodes();
+  }
+
+  private MeshRuntime startNodes() {
     for (Plan.GroupPlan group : plan.groups()) {
       startNode(group.node(), group.replicas());
     }
@@ -160,7 +184,8 @@ public final class MeshRuntime implements AutoCloseable {
       case RouterNode router -> new RouterExecutor(router, models);
       case JavaNode java -> new JavaExecutor(java, 3);
       case ToolNode tool -> new ToolExecutor(tool, tools.http(tool.tool()));
-      case SubGraphNode sub -> new SubGraphExecutor(sub, endpoints, meters, codec);
+      case SubGraphNode sub -> new SubGraphExecutor(sub, plan.subGraph(name).orElseThrow(() -> new IllegalStateException(
+          "the plan of graph '" + graph.name() + "' has no sub-graph plan for node '" + name + "'")), endpoints, codec, redis);
       case JoinNode join -> new JoinExecutor();
       default -> throw new UnsupportedOperationException("node '" + name + "' is a " + node.type().yamlName()
           + " node, which this runtime does not run yet (see issue #4)");
@@ -170,6 +195,11 @@ public final class MeshRuntime implements AutoCloseable {
   /** The workers started so far. */
   public synchronized List<Worker> workers() {
     return List.copyOf(workers);
+  }
+
+  /** The runtimes of the graphs below this one that {@link #startAll()} started (empty otherwise). */
+  public synchronized List<MeshRuntime> subGraphs() {
+    return List.copyOf(subGraphs);
   }
 
   /** The join replicas (Kafka Streams apps) started so far. */
@@ -213,6 +243,7 @@ public final class MeshRuntime implements AutoCloseable {
         }
       }
     }
+    subGraphs().forEach(MeshRuntime::close); // after the executors: no parent still waits on a child
     tools.close();
     models.close();
     redis.close();

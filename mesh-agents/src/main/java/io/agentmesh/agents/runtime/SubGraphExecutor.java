@@ -4,16 +4,14 @@ import static io.agentmesh.schemas.serde.WireCodec.bytes;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.agentmesh.core.graph.DeploymentSpec;
 import io.agentmesh.core.graph.SubGraphNode;
 import io.agentmesh.core.plan.Plan;
-import io.agentmesh.core.plan.PlanApplier;
-import io.agentmesh.core.plan.PlanCompiler;
+import io.agentmesh.core.state.MeshRedis;
 import io.agentmesh.core.wire.TopicNames;
+import io.agentmesh.schemas.avro.ErrorCode;
 import io.agentmesh.schemas.avro.RunResult;
 import io.agentmesh.schemas.avro.RunStatus;
 import io.agentmesh.schemas.serde.WireCodec;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -36,37 +33,52 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * A {@code graph} node: runs its child graph as a run of its own and answers with the child's
- * result. The child is compiled to its own topics (default deployment spec), which are created
- * when missing, and its workers run in this process. The node's input is published to the child's
+ * result. The child's topics and groups come from the child plan inside the parent's plan (sized
+ * by deploy.yaml's {@code <sub-graph>.<node>} entries, created with the parent's topics); this
+ * executor never creates topics nor runs the child's nodes (in-process, {@link MeshRuntime#startAll}
+ * runs them; deployed, they are their own groups). The node's input is published to the child's
  * ingress as a JSON task under a child run id derived from the parent run, node and input, so a
  * redelivered input restarts the same child run (whose own checkpoints keep its effects once);
  * the child's results topic is read from the beginning by one consumer thread, so a result that
  * arrived before a redelivery is still found.
+ *
+ * <p>The wait blocks the record's virtual thread (cheap: no carrier thread is held), waking every
+ * {@link #CANCEL_POLL} to look at the parent run's cancel flag: once the parent is cancelled it
+ * asks for the child run to be cancelled too and ends the parent run CANCELLED at once, without
+ * waiting for the child to wind down (the child's workers stop it at its next hop).
  */
 final class SubGraphExecutor implements NodeExecutor, AutoCloseable {
 
+  /** How often a waiting node looks whether its parent run was cancelled. */
+  static final Duration CANCEL_POLL = Duration.ofMillis(250);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration DEFAULT_WAIT = Duration.ofMinutes(10);
+  private static final long REDIS_TIMEOUT_SECONDS = 30;
 
   private final SubGraphNode node;
   private final TopicNames topics;
   private final WireCodec codec;
-  private final MeshRuntime child;
+  private final MeshRedis redis;
   private final KafkaProducer<byte[], byte[]> producer;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final Map<String, CompletableFuture<RunResult>> results = new ConcurrentHashMap<>();
   private final Thread reader;
   private volatile boolean running = true;
 
-  SubGraphExecutor(SubGraphNode node, MeshRuntime.Endpoints endpoints, MeterRegistry meters, WireCodec codec) {
+  /**
+   * @param node the {@code graph} node
+   * @param childPlan the child graph's plan, from the parent's plan
+   * @param redis the parent runtime's Redis (run records of parent and child runs)
+   */
+  SubGraphExecutor(SubGraphNode node, Plan childPlan, MeshRuntime.Endpoints endpoints, WireCodec codec, MeshRedis redis) {
+    if (!childPlan.graph().equals(node.graph().name())) {
+      throw new IllegalArgumentException("node '" + node.name() + "' runs graph '" + node.graph().name()
+          + "' but was given the plan of graph '" + childPlan.graph() + "'");
+    }
     this.node = node;
     this.codec = codec;
-    Plan plan = PlanCompiler.compile(node.graph(), DeploymentSpec.defaults());
-    this.topics = TopicNames.of(plan.topicPrefix(), node.graph().name());
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", endpoints.kafkaBootstrap()))) {
-      new PlanApplier(admin, Duration.ofSeconds(30)).apply(plan);
-    }
-    this.child = MeshRuntime.create(node.graph(), plan, endpoints, meters).startAll();
+    this.redis = redis;
+    this.topics = TopicNames.of(childPlan.topicPrefix(), childPlan.graph());
     this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, endpoints.kafkaBootstrap(),
         ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
         new ByteArraySerializer(), new ByteArraySerializer());
@@ -109,12 +121,9 @@ final class SubGraphExecutor implements NodeExecutor, AutoCloseable {
     producer.send(new ProducerRecord<>(topics.ingress(), childRun.getBytes(StandardCharsets.UTF_8),
         JSON.writeValueAsBytes(task))).get(30, TimeUnit.SECONDS);
     Duration wait = call.deadline().map(d -> Duration.between(Instant.now(), d)).filter(d -> !d.isNegative()).orElse(DEFAULT_WAIT);
-    RunResult result;
-    try {
-      result = answer.get(wait.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("sub-graph '" + node.graph().name() + "' (node '" + node.name() + "') gave no result for run "
-          + childRun + " within " + wait);
+    RunResult result = await(call, childRun, answer, wait);
+    if (result.getStatus() == RunStatus.CANCELLED && call.cancelRequested().getAsBoolean()) {
+      throw RunFailure.of(ErrorCode.CANCELLED, "run " + call.runId() + " was cancelled, and with it sub-graph run " + childRun);
     }
     if (result.getStatus() != RunStatus.SUCCEEDED) {
       throw new IllegalStateException("sub-graph '" + node.graph().name() + "' run " + childRun + " ended " + result.getStatus()
@@ -126,6 +135,28 @@ final class SubGraphExecutor implements NodeExecutor, AutoCloseable {
         result.getTokensIn(), result.getTokensOut(), 0);
   }
 
+  /** The child's result, waiting up to {@code wait}; cancels the child and fails CANCELLED when the parent is cancelled. */
+  private RunResult await(NodeCall call, String childRun, CompletableFuture<RunResult> answer, Duration wait)
+      throws Exception {
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (true) {
+      if (call.cancelRequested().getAsBoolean()) {
+        redis.runRecords().requestCancel(childRun).toCompletableFuture().get(REDIS_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        throw RunFailure.of(ErrorCode.CANCELLED, "run " + call.runId() + " was cancelled while sub-graph '"
+            + node.graph().name() + "' (node '" + node.name() + "') ran; its run " + childRun + " was asked to cancel");
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new IllegalStateException("sub-graph '" + node.graph().name() + "' (node '" + node.name()
+            + "') gave no result for run " + childRun + " within " + wait);
+      }
+      try {
+        return answer.get(Math.min(left, CANCEL_POLL.toNanos()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        // look at the cancel flag again
+      }
+    }
+  }
 
   @Override
   public void close() {
@@ -137,6 +168,5 @@ final class SubGraphExecutor implements NodeExecutor, AutoCloseable {
       Thread.currentThread().interrupt();
     }
     producer.close(Duration.ofSeconds(5));
-    child.close();
   }
 }

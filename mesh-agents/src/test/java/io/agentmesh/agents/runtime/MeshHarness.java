@@ -89,6 +89,11 @@ final class MeshHarness implements AutoCloseable {
 
   /** A new runtime of this graph with its own meter registry; starts nothing. */
   synchronized MeshRuntime runtime() {
+    return runtime(graph, plan);
+  }
+
+  /** A new runtime of another graph of this plan (a sub-graph, with its plan from {@link #plan}); starts nothing. */
+  synchronized MeshRuntime runtime(Graph graph, Plan plan) {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     MeshRuntime runtime = MeshRuntime.create(graph, plan, endpoints, registry);
     runtimes.add(runtime);

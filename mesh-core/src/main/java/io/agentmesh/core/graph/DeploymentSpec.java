@@ -13,7 +13,8 @@ import java.util.OptionalInt;
  *
  * @param topicPrefix first part of every topic name
  * @param topics partitions and replication of topics not sized per node
- * @param nodes per-node settings; a node not listed gets {@link NodeDeployment#DEFAULT}
+ * @param nodes per-node settings; a node not listed gets {@link NodeDeployment#DEFAULT}. A node of a
+ *     sub-graph is named {@code <child-graph>.<node>} (graph and node names have no dots)
  * @param processes co-location groups: nodes that share one process
  * @param endpoints existing servers to use; an absent one is started embedded
  */
@@ -23,6 +24,9 @@ public record DeploymentSpec(
     Map<String, NodeDeployment> nodes,
     List<ProcessGroup> processes,
     Endpoints endpoints) {
+
+  /** Separates a sub-graph's name from its node's in a qualified node name ({@code team.draft}). */
+  public static final String SUB_GRAPH_SEPARATOR = ".";
 
   public DeploymentSpec {
     Objects.requireNonNull(topicPrefix, "topicPrefix");
@@ -40,6 +44,25 @@ public record DeploymentSpec(
   /** The settings of {@code node}, or the defaults when the spec does not list it. */
   public NodeDeployment node(String node) {
     return nodes.getOrDefault(node, NodeDeployment.DEFAULT);
+  }
+
+  /**
+   * The spec a sub-graph called {@code graph} is compiled with: this spec's prefix, topic defaults
+   * and endpoints; its {@code <graph>.<node>} entries as the child's own {@code <node>} entries,
+   * entries of other graphs (the child's own sub-graphs) kept qualified; no processes (a child's
+   * nodes are not co-located with anything).
+   */
+  public DeploymentSpec forSubGraph(String graph) {
+    String qualifier = graph + SUB_GRAPH_SEPARATOR;
+    Map<String, NodeDeployment> child = new java.util.LinkedHashMap<>();
+    nodes.forEach((name, settings) -> {
+      if (name.startsWith(qualifier)) {
+        child.put(name.substring(qualifier.length()), settings);
+      } else if (name.contains(SUB_GRAPH_SEPARATOR)) {
+        child.put(name, settings);
+      }
+    });
+    return new DeploymentSpec(topicPrefix, topics, child, List.of(), endpoints);
   }
 
   /**

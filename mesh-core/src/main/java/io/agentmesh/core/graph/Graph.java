@@ -132,6 +132,19 @@ public final class Graph {
     return List.copyOf(out);
   }
 
+  /**
+   * Every graph run below this one by {@code graph} nodes (children, their children, ...), by
+   * name, depth first, each once however many nodes run it.
+   */
+  public Map<String, Graph> subGraphs() {
+    Map<String, Graph> out = new java.util.LinkedHashMap<>();
+    for (Node node : nodes.values()) {
+      if (node instanceof SubGraphNode sub && out.putIfAbsent(sub.graph().name(), sub.graph()) == null) {
+        sub.graph().subGraphs().forEach(out::putIfAbsent);
+      }
+    }
+    return java.util.Collections.unmodifiableMap(out);
+  }
 
   /** The node called {@code name}; throws IllegalArgumentException when there is none. */
   public Node node(String name) {

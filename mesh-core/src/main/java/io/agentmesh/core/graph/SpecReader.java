@@ -65,6 +65,32 @@ final class SpecReader {
     });
   }
 
+  /**
+   * Why {@code name} names no node: a plain name must be a node of {@code graph}, a qualified one
+   * ({@code <sub-graph>.<node>}) a node of one of the graphs below it.
+   */
+  private static Optional<String> unknownNode(String name, Graph graph) {
+    int dot = name.indexOf(DeploymentSpec.SUB_GRAPH_SEPARATOR);
+    if (dot < 0) {
+      return graph.nodes().containsKey(name) ? Optional.empty() : Optional.of("unknown node '" + name + "': graph '"
+          + graph.name() + "' has " + String.join(", ", graph.nodes().keySet())
+          + (graph.subGraphs().isEmpty() ? "" : " (a sub-graph's node is written <sub-graph>.<node>)"));
+    }
+    String childName = name.substring(0, dot);
+    String node = name.substring(dot + 1);
+    Graph child = graph.subGraphs().get(childName);
+    if (child == null) {
+      return Optional.of("unknown node '" + name + "': '" + childName + "' is not a sub-graph of graph '" + graph.name()
+          + "'" + (graph.subGraphs().isEmpty() ? " (it has none)"
+              : " (its sub-graphs: " + String.join(", ", graph.subGraphs().keySet()) + ")"));
+    }
+    if (!child.nodes().containsKey(node)) {
+      return Optional.of("unknown node '" + name + "': sub-graph '" + childName + "' has "
+          + String.join(", ", child.nodes().keySet()));
+    }
+    return Optional.empty();
+  }
+
   /** Checks names, ranges and that every node named exists in {@code graph} and sits in at most one process. */
   static void check(DeploymentSpec spec, Graph graph, Problems problems) {
     TopicNames.checkPrefix(spec.topicPrefix()).ifPresent(msg -> problems.add("topicPrefix", msg));
@@ -76,10 +102,7 @@ final class SpecReader {
     }
     spec.nodes().forEach((name, n) -> {
       String path = "nodes." + name;
-      if (!graph.nodes().containsKey(name)) {
-        problems.add(path, name, "unknown node '" + name + "': graph '" + graph.name() + "' has "
-            + String.join(", ", graph.nodes().keySet()));
-      }
+      unknownNode(name, graph).ifPresent(msg -> problems.add(path, name, msg));
       if (n.replicas() < 1) {
         problems.add(path + ".replicas", name, "replicas must be at least 1, was " + n.replicas());
       }
@@ -106,7 +129,8 @@ final class SpecReader {
       }
       for (String node : group.nodes()) {
         if (!graph.nodes().containsKey(node)) {
-          problems.add(path + ".nodes", node, "process '" + group.name() + "' names unknown node '" + node + "'");
+          problems.add(path + ".nodes", node, "process '" + group.name() + "' names unknown node '" + node + "'"
+              + (node.contains(DeploymentSpec.SUB_GRAPH_SEPARATOR) ? " (a sub-graph's nodes each run in a process of their own)" : ""));
         }
         String previous = processOf.putIfAbsent(node, group.name());
         if (previous != null) {

@@ -1,13 +1,17 @@
 package io.agentmesh.core.plan;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What the compiler makes of a graph and a deployment spec: the topics to exist, one consumer group
- * per node with its inbound topics and outbound edges, model bindings and process groups.
- * Immutable; render it with {@link PlanPrinter}, apply its topics with {@link PlanApplier}.
+ * per node with its inbound topics and outbound edges, model bindings and process groups, and the
+ * plan of every sub-graph its {@code type: graph} nodes run (each on its own topics, docs/decisions.md
+ * D-entry "sub-graphs in the parent's plan"). Immutable; render it with {@link PlanPrinter}, apply
+ * its topics (the sub-graphs' included) with {@link PlanApplier}.
  *
  * @param graph graph name
  * @param version graph version ("" when none)
@@ -17,6 +21,8 @@ import java.util.Objects;
  * @param models model bindings by model name
  * @param processes co-location: which nodes run in which process (every node in exactly one)
  * @param warnings things that work but are probably not meant (e.g. more replicas than partitions)
+ * @param subGraphs the plans of the child graphs this graph's {@code graph} nodes run, one per child
+ *     graph (a child used by two nodes is compiled once), in graph order
  */
 public record Plan(
     String graph,
@@ -26,7 +32,8 @@ public record Plan(
     List<GroupPlan> groups,
     Map<String, ModelBinding> models,
     List<ProcessPlan> processes,
-    List<String> warnings) {
+    List<String> warnings,
+    List<SubGraphPlan> subGraphs) {
 
   public Plan {
     Objects.requireNonNull(graph, "graph");
@@ -34,9 +41,10 @@ public record Plan(
     Objects.requireNonNull(topicPrefix, "topicPrefix");
     topics = List.copyOf(topics);
     groups = List.copyOf(groups);
-    models = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(models));
+    models = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(models));
     processes = List.copyOf(processes);
     warnings = List.copyOf(warnings);
+    subGraphs = List.copyOf(subGraphs);
   }
 
   /** The topic called {@code name}; throws IllegalArgumentException when the plan has none. */
@@ -49,6 +57,34 @@ public record Plan(
   public GroupPlan group(String node) {
     return groups.stream().filter(g -> g.node().equals(node)).findFirst()
         .orElseThrow(() -> new IllegalArgumentException("plan has no node '" + node + "'"));
+  }
+
+  /** The plan of the child graph that {@code node} (a {@code graph} node) runs, or empty for any other node. */
+  public Optional<Plan> subGraph(String node) {
+    return subGraphs.stream().filter(s -> s.nodes().contains(node)).map(SubGraphPlan::plan).findFirst();
+  }
+
+  /**
+   * This plan, then the plan of every graph below it (children, grandchildren, ...) depth first,
+   * each graph once even when several nodes run it.
+   */
+  public List<Plan> allPlans() {
+    Map<String, Plan> out = new LinkedHashMap<>();
+    collect(this, out);
+    return List.copyOf(out.values());
+  }
+
+  private static void collect(Plan plan, Map<String, Plan> out) {
+    if (out.putIfAbsent(plan.graph(), plan) == null) {
+      plan.subGraphs().forEach(s -> collect(s.plan(), out));
+    }
+  }
+
+  /** Every topic of this plan and of its sub-graphs' plans, each once, this graph's first. */
+  public List<TopicPlan> allTopics() {
+    Map<String, TopicPlan> out = new LinkedHashMap<>();
+    allPlans().forEach(p -> p.topics().forEach(t -> out.putIfAbsent(t.name(), t)));
+    return List.copyOf(out.values());
   }
 
   /** What a topic carries. */
@@ -138,6 +174,19 @@ public record Plan(
   public record ProcessPlan(String name, List<String> nodes) {
     public ProcessPlan {
       nodes = List.copyOf(nodes);
+    }
+  }
+
+  /**
+   * A child graph run by {@code graph} nodes of this plan's graph, compiled to its own topics.
+   *
+   * @param nodes the nodes of this plan's graph that run it
+   * @param plan the child graph's plan (topics named after the child graph)
+   */
+  public record SubGraphPlan(List<String> nodes, Plan plan) {
+    public SubGraphPlan {
+      nodes = List.copyOf(nodes);
+      Objects.requireNonNull(plan, "plan");
     }
   }
 }

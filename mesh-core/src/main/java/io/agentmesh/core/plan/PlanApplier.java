@@ -43,11 +43,12 @@ public final class PlanApplier {
     this.timeout = Objects.requireNonNull(timeout, "timeout");
   }
 
-  /** Applies the plan's topics; throws {@link MeshException} when the broker cannot be reached or refuses. */
+  /** Applies the plan's topics and its sub-graphs'; throws {@link MeshException} when the broker cannot be reached or refuses. */
   public ApplyResult apply(Plan plan) {
-    List<String> names = plan.topics().stream().map(Plan.TopicPlan::name).toList();
+    List<Plan.TopicPlan> topics = plan.allTopics();
+    List<String> names = topics.stream().map(Plan.TopicPlan::name).toList();
     Map<String, TopicDescription> existing = describe(names);
-    List<Plan.TopicPlan> missing = plan.topics().stream().filter(t -> !existing.containsKey(t.name())).toList();
+    List<Plan.TopicPlan> missing = topics.stream().filter(t -> !existing.containsKey(t.name())).toList();
     Map<String, ApplyResult.TopicOutcome> outcomes = new HashMap<>();
     List<String> raced = create(missing, outcomes);
     if (!raced.isEmpty()) {
@@ -55,7 +56,7 @@ public final class PlanApplier {
     }
     Map<String, Config> configs = configs(existing.keySet());
     Map<String, NewPartitions> grow = new LinkedHashMap<>();
-    for (Plan.TopicPlan topic : plan.topics()) {
+    for (Plan.TopicPlan topic : topics) {
       TopicDescription current = existing.get(topic.name());
       if (current == null) {
         continue;
@@ -81,7 +82,7 @@ public final class PlanApplier {
       AdminFutures.awaitLeaders(admin, names, timeout); // workers may produce the moment this returns
     }
     List<ApplyResult.TopicOutcome> ordered = new ArrayList<>();
-    plan.topics().forEach(t -> ordered.add(outcomes.get(t.name())));
+    topics.forEach(t -> ordered.add(outcomes.get(t.name())));
     return new ApplyResult(ordered);
   }
 

@@ -7,6 +7,7 @@ import io.agentmesh.core.graph.JoinNode;
 import io.agentmesh.core.graph.LlmNode;
 import io.agentmesh.core.graph.Node;
 import io.agentmesh.core.graph.RouterNode;
+import io.agentmesh.core.graph.SubGraphNode;
 import io.agentmesh.core.wire.TopicNames;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,6 +23,12 @@ import java.util.Set;
  * (edges to END publish there), events, one dead-letter topic per node. A node's inbound topics get
  * the node's {@code partitions} from the spec, else the topic default; the ingress gets the largest
  * of its entry nodes'. Dead-letter topics keep 30 days so nothing is lost before someone looks.
+ *
+ * <p>Sub-graphs: each child graph run by a {@code graph} node is compiled too, with
+ * {@link DeploymentSpec#forSubGraph} (the parent's prefix and topic defaults, its
+ * {@code <child>.<node>} entries), into a plan of its own topics and groups named after the child
+ * graph; a child run by two nodes is compiled once. The parent's {@code graph} node itself is a
+ * group like any other: it writes the child's ingress and reads the child's results.
  */
 public final class PlanCompiler {
 
@@ -100,7 +107,26 @@ public final class PlanCompiler {
         .forEach(n -> processes.add(new Plan.ProcessPlan(n, List.of(n))));
 
     return new Plan(graph.name(), graph.version(), spec.topicPrefix(), List.copyOf(topics.values()), groups, models,
-        processes, warnings);
+        processes, warnings, subGraphs(graph, spec));
+  }
+
+  private static List<Plan.SubGraphPlan> subGraphs(Graph graph, DeploymentSpec spec) {
+    Map<String, List<String>> nodesByChild = new LinkedHashMap<>();
+    Map<String, Graph> children = new LinkedHashMap<>();
+    for (Node node : graph.nodes().values()) {
+      if (node instanceof SubGraphNode sub) {
+        nodesByChild.computeIfAbsent(sub.graph().name(), k -> new ArrayList<>()).add(sub.name());
+        Graph previous = children.putIfAbsent(sub.graph().name(), sub.graph());
+        if (previous != null && !previous.equals(sub.graph())) {
+          throw new IllegalArgumentException("graph '" + graph.name() + "': nodes " + nodesByChild.get(sub.graph().name())
+              + " run two different graphs both called '" + sub.graph().name() + "'; their topics would collide");
+        }
+      }
+    }
+    List<Plan.SubGraphPlan> out = new ArrayList<>();
+    children.forEach((name, child) -> out.add(new Plan.SubGraphPlan(nodesByChild.get(name),
+        compile(child, spec.forSubGraph(name)))));
+    return out;
   }
 
   private static void add(Map<String, Plan.TopicPlan> topics, Plan.TopicPlan topic) {

@@ -23,8 +23,24 @@ public final class PlanPrinter {
     }
   }
 
-  /** The plan as text: a header, then tables of topics, groups, models and processes, then warnings. */
+  /**
+   * The plan as text: a header, then tables of topics, groups, models and processes, then warnings;
+   * then the same for each sub-graph below it, headed by the nodes that run it.
+   */
   public static String text(Plan plan) {
+    StringBuilder out = new StringBuilder(graphText(plan));
+    for (Plan child : plan.allPlans().subList(1, plan.allPlans().size())) {
+      List<String> runBy = new ArrayList<>();
+      plan.allPlans().forEach(p -> p.subGraphs().stream().filter(s -> s.plan().graph().equals(child.graph()))
+          .forEach(s -> s.nodes().forEach(n -> runBy.add(p.graph() + "/" + n))));
+      out.append("\nSUB-GRAPH ").append(child.graph()).append(" (run by ").append(String.join(", ", runBy))
+          .append("; deploy.yaml names its nodes ").append(child.graph()).append(".<node>)\n");
+      out.append(graphText(child));
+    }
+    return out.toString();
+  }
+
+  private static String graphText(Plan plan) {
     StringBuilder out = new StringBuilder();
     out.append("graph ").append(plan.graph());
     if (!plan.version().isEmpty()) {

@@ -292,6 +292,35 @@ class GraphLoaderTest {
   }
 
   @Test
+  void specNamesSubGraphNodesQualifiedAndReportsUnknownOnesAtTheirLine() {
+    Graph graph = GraphLoader.load(EXAMPLES.resolve("hierarchical-teams/graph.yaml"));
+    DeploymentSpec spec = GraphLoader.parseSpec("nodes: {research-squad.searcher: {replicas: 3}}\n", "deploy.yaml", graph);
+    assertThat(spec.node("research-squad.searcher").replicas()).isEqualTo(3);
+    assertThat(spec.forSubGraph("research-squad").node("searcher").replicas()).isEqualTo(3);
+    assertThat(spec.forSubGraph("research-squad").nodes()).doesNotContainKey("research-squad.searcher");
+
+    assertThatThrownBy(() -> GraphLoader.parseSpec("""
+        nodes:
+          research: {replicas: 2}
+          research-squad.sercher: {replicas: 2}
+          squad.searcher: {replicas: 2}
+          searcher: {replicas: 2}
+        processes:
+          - {name: p, nodes: [lead, research-squad.searcher]}
+        """, "deploy.yaml", graph))
+        .isInstanceOf(GraphValidationException.class)
+        .satisfies(e -> assertThat(((GraphValidationException) e).errors()).extracting(ValidationError::toString)
+            .anySatisfy(s -> assertThat(s).startsWith("deploy.yaml:3:3: node 'research-squad.sercher': unknown node "
+                + "'research-squad.sercher': sub-graph 'research-squad' has searcher, summariser"))
+            .anySatisfy(s -> assertThat(s).startsWith("deploy.yaml:4:3: node 'squad.searcher': unknown node "
+                + "'squad.searcher': 'squad' is not a sub-graph of graph 'hierarchical-teams' (its sub-graphs: research-squad)"))
+            .anySatisfy(s -> assertThat(s).startsWith("deploy.yaml:5:3: node 'searcher': unknown node 'searcher'")
+                .contains("<sub-graph>.<node>"))
+            .anySatisfy(s -> assertThat(s).contains("names unknown node 'research-squad.searcher' (a sub-graph's nodes"))
+            .hasSize(4));
+  }
+
+  @Test
   void illegalNodeNameForKafkaIsReportedNamingTheNode() {
     List<ValidationError> errors = errors(HEAD + """
         nodes:

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.agentmesh.core.graph.DeploymentSpec;
 import io.agentmesh.core.graph.Graph;
 import io.agentmesh.core.plan.Plan;
 import java.math.BigDecimal;
@@ -17,8 +18,9 @@ import java.util.TreeSet;
 /**
  * A {@code docker-compose.yml} for a graph: Kafka (KRaft, one node), Redis, the registry, a
  * one-shot {@code mesh topology apply --no-acls} creating the topics, one service per model
- * binding (vLLM with a GPU reservation), one per agent process ({@code agent-<process>}) with the
- * spec's replicas, and the gateway. The compose file's directory (graph.yaml, deploy.yaml, prompt files) is bind-mounted at /etc/mesh.
+ * binding (vLLM with a GPU reservation; the sub-graphs' models too), one per agent process
+ * ({@code agent-<process>}; a sub-graph's {@code agent-<sub-graph>-<process>}, run with
+ * {@code --node <sub-graph>.<node>}) with the spec's replicas, and the gateway. The compose file's directory (graph.yaml, deploy.yaml, prompt files) is bind-mounted at /etc/mesh.
  *
  * <p>Plain PLAINTEXT Kafka without ACLs: compose is for one machine; the least-privilege set is
  * the k8s target's and {@code mesh topology apply}'s.
@@ -65,11 +67,26 @@ public final class ComposeFile {
     services.put("registry", new ComposeService(image, List.of("registry", "--port", "8081"),
         Map.of("MESH_KAFKA_BOOTSTRAP", "kafka:9092"), List.of("8081:8081"), List.of(),
         dependsOn(Map.of("topology", "service_completed_successfully")), "unless-stopped", null, null));
-    for (Plan.ModelBinding model : plan.models().values()) {
-      services.put(modelService(model.name()), modelServer(model, gpusPerModel));
+    Map<String, Plan.ModelBinding> models = new LinkedHashMap<>();
+    for (Plan graphPlan : plan.allPlans()) {
+      for (Plan.ModelBinding model : graphPlan.models().values()) {
+        Plan.ModelBinding other = models.putIfAbsent(model.name(), model);
+        if (other != null && !(other.modelId().equals(model.modelId()) && other.baseUrl().equals(model.baseUrl()))) {
+          throw new IllegalArgumentException("graph '" + graphPlan.graph() + "' binds model '" + model.name() + "' to "
+              + model.modelId() + " but another graph of the deployment binds it to " + other.modelId()
+              + "; model servers are named after the model: rename one");
+        }
+      }
     }
-    for (Plan.ProcessPlan process : plan.processes()) {
-      services.put(serviceName("agent-" + process.name()), agent(plan, graph, process, image));
+    models.values().forEach(model -> services.put(modelService(model.name()), modelServer(model, gpusPerModel)));
+    for (Plan graphPlan : plan.allPlans()) {
+      boolean root = graphPlan == plan;
+      Graph owner = root ? graph : graph.subGraphs().get(graphPlan.graph());
+      String qualifier = root ? "" : graphPlan.graph() + DeploymentSpec.SUB_GRAPH_SEPARATOR;
+      for (Plan.ProcessPlan process : graphPlan.processes()) {
+        String name = root ? "agent-" + process.name() : "agent-" + graphPlan.graph() + "-" + process.name();
+        services.put(serviceName(name), agent(graphPlan, owner, process, image, qualifier));
+      }
     }
     Map<String, String> gatewayEnv = baseEnv();
     services.put("gateway", new ComposeService(image,
@@ -84,7 +101,7 @@ public final class ComposeFile {
     Map<String, Object> file = new LinkedHashMap<>();
     file.put("name", serviceName(plan.graph()));
     file.put("services", services(plan, graph, image, gpusPerModel));
-    if (!plan.models().isEmpty()) {
+    if (plan.allPlans().stream().anyMatch(p -> !p.models().isEmpty())) {
       file.put("volumes", Map.of("huggingface-cache", Map.of()));
     }
     try {
@@ -130,9 +147,9 @@ public final class ComposeFile {
         new ComposeService.Deploy(null, new ComposeService.Resources(new ComposeService.Reservations(null, null, devices))));
   }
 
-  private static ComposeService agent(Plan plan, Graph graph, Plan.ProcessPlan process, String image) {
+  private static ComposeService agent(Plan plan, Graph graph, Plan.ProcessPlan process, String image, String nodeQualifier) {
     List<String> args = new ArrayList<>(List.of("agent", "/etc/mesh/graph.yaml"));
-    process.nodes().forEach(n -> args.addAll(List.of("--node", n)));
+    process.nodes().forEach(n -> args.addAll(List.of("--node", nodeQualifier + n)));
     args.add("/etc/mesh/deploy.yaml");
     Map<String, String> env = baseEnv();
     TreeSet<String> models = new TreeSet<>();

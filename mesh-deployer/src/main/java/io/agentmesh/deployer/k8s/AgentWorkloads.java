@@ -53,6 +53,10 @@ import java.util.TreeSet;
  * name hosts: the hosts are listed in an annotation and enforced by the runtime's allowedHosts).
  * KEDA scales on the lag of each node's group on each inbound topic, a replica per
  * {@code maxInFlight} records of lag, between the spec's replicas and ten times that.
+ *
+ * <p>A sub-graph's process is built the same way from the child plan and graph; its Deployment
+ * runs the parent's graph.yaml and deploy.yaml with {@code --node <sub-graph>.<node>}, so the
+ * child gets the settings the parent's spec gives it.
  */
 final class AgentWorkloads {
 
@@ -65,9 +69,17 @@ final class AgentWorkloads {
   private final Map<String, String> graphLabels;
   private final String configMap;
   private final String registryService;
+  private final String nodeQualifier;
 
+  /**
+   * @param plan the plan of the graph whose processes these are (the deployed graph's or a sub-graph's)
+   * @param graph that graph
+   * @param nodeQualifier what {@code mesh agent --node} puts before a node name: "" for the deployed
+   *     graph, {@code <sub-graph>.} for a sub-graph
+   */
   AgentWorkloads(Plan plan, Graph graph, K8sOptions options, Map<String, String> graphLabels, String configMap,
-      String registryService) {
+      String registryService, String nodeQualifier) {
+    this.nodeQualifier = nodeQualifier;
     this.plan = plan;
     this.graph = graph;
     this.options = options;
@@ -107,7 +119,7 @@ final class AgentWorkloads {
   private HasMetadata deployment(String name, Map<String, String> labels, Map<String, String> selector,
       MeshPrincipal principal, List<Plan.GroupPlan> groups) {
     List<String> args = new ArrayList<>(List.of("agent", CONFIG_MOUNT + "/graph.yaml"));
-    groups.forEach(g -> args.addAll(List.of("--node", g.node())));
+    groups.forEach(g -> args.addAll(List.of("--node", nodeQualifier + g.node())));
     args.add(CONFIG_MOUNT + "/deploy.yaml");
     int replicas = groups.stream().mapToInt(Plan.GroupPlan::replicas).max().orElse(1);
     Container container = new ContainerBuilder()

@@ -1,5 +1,6 @@
 package io.agentmesh.deployer.k8s;
 
+import io.agentmesh.core.graph.DeploymentSpec;
 import io.agentmesh.core.graph.Graph;
 import io.agentmesh.core.plan.Plan;
 import io.agentmesh.deployer.topology.AclPlan;
@@ -20,7 +21,8 @@ import java.util.Objects;
 
 /**
  * Every Kubernetes object of a graph on the k8s target: topics and users (Strimzi), the config
- * map, one workload per agent process, the gateway and the registry, then {@code extra} (the
+ * map, one workload per agent process (the sub-graphs' processes included, each a workload of its
+ * own named after its graph), the gateway and the registry, then {@code extra} (the
  * lead's hook for the GPU deployer's model servers). Redis and the Kafka cluster are referenced,
  * not emitted.
  */
@@ -60,9 +62,13 @@ public final class K8sManifests {
     });
     out.add(new ConfigMapBuilder().withNewMetadata().withName(configMap).withLabels(labels).endMetadata()
         .withData(files).build());
-    AgentWorkloads agents = new AgentWorkloads(plan, graph, options, labels, configMap, registry);
-    acls.principals().stream().filter(p -> p.kind() == MeshPrincipal.Kind.AGENT)
-        .forEach(p -> out.addAll(agents.objects(p)));
+    for (Plan graphPlan : plan.allPlans()) {
+      boolean root = graphPlan == plan;
+      AgentWorkloads agents = new AgentWorkloads(graphPlan, root ? graph : graph.subGraphs().get(graphPlan.graph()),
+          options, labels, configMap, registry, root ? "" : graphPlan.graph() + DeploymentSpec.SUB_GRAPH_SEPARATOR);
+      acls.principals().stream().filter(p -> p.kind() == MeshPrincipal.Kind.AGENT && p.graph().equals(graphPlan.graph()))
+          .forEach(p -> out.addAll(agents.objects(p)));
+    }
     out.addAll(MeshServices.gateway(plan, acls, options, labels, configMap, registry));
     out.addAll(MeshServices.registry(plan, acls, options, labels));
     if (items.size() > 2) {

@@ -24,10 +24,10 @@ final class StrimziResources {
 
   private StrimziResources() {}
 
-  /** One KafkaTopic per planned topic, then {@code _schemas} (one partition, compacted). */
+  /** One KafkaTopic per planned topic (the sub-graphs' included), then {@code _schemas} (one partition, compacted). */
   static List<GenericKubernetesResource> topics(Plan plan, K8sOptions options, Map<String, String> labels) {
     List<GenericKubernetesResource> out = new ArrayList<>();
-    for (Plan.TopicPlan topic : plan.topics()) {
+    for (Plan.TopicPlan topic : plan.allTopics()) {
       Map<String, String> topicLabels = new LinkedHashMap<>(labels);
       topicLabels.put("agentmesh.io/topic-role", topic.role().name().toLowerCase(Locale.ROOT));
       out.add(topic(options, topicLabels, topic.name(), topic.partitions(), topic.replicationFactor(), topic.config()));

@@ -31,9 +31,15 @@ public record AclPlan(List<MeshPrincipal> principals, Map<String, List<AclBindin
         .orElseThrow(() -> new IllegalArgumentException("no principal '" + name + "'"));
   }
 
-  /** The principal a node runs under; throws IllegalArgumentException for an unknown node. */
+  /**
+   * The principal a node runs under, a sub-graph's node written {@code <sub-graph>.<node>}; throws
+   * IllegalArgumentException for an unknown node.
+   */
   public MeshPrincipal principalOfNode(String node) {
-    return principals.stream().filter(p -> p.nodes().contains(node)).findFirst()
+    int dot = node.indexOf(io.agentmesh.core.graph.DeploymentSpec.SUB_GRAPH_SEPARATOR);
+    String graph = dot < 0 ? principals.getFirst().graph() : node.substring(0, dot);
+    String name = node.substring(dot + 1);
+    return principals.stream().filter(p -> p.graph().equals(graph) && p.nodes().contains(name)).findFirst()
         .orElseThrow(() -> new IllegalArgumentException("no principal runs node '" + node + "'"));
   }
 

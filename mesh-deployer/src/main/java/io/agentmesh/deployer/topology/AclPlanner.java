@@ -29,6 +29,12 @@ import org.apache.kafka.common.resource.ResourceType;
  * WRITEs ingress and READs results and events with group {@code <prefix>.<graph>.gateway}; the
  * registry READs and WRITEs {@code _schemas}. Nothing else.
  *
+ * <p>Sub-graphs: the agents of every graph below this one ({@link Plan#allPlans()}) get principals
+ * of their own by the same rules, named after their graph ({@code mesh-<child>-<process>}); the
+ * principal of a {@code graph} node also WRITEs the child's ingress (it starts child runs) and
+ * READs the child's results (assigned, no group). The gateway and registry are the deployed
+ * graph's only: the gateway serves the parent graph, not its children.
+ *
  * <p>No explicit DESCRIBE: Kafka's authorizer grants DESCRIBE to whoever holds READ or WRITE on
  * the same resource. No IDEMPOTENT_WRITE on the cluster: since Kafka 2.8 (KIP-679) an idempotent
  * producer needs only WRITE on a topic or a transactional id. All bindings allow from any host.
@@ -50,14 +56,42 @@ public final class AclPlanner {
     Map<String, String> taken = new HashMap<>();
     List<String> warnings = new ArrayList<>();
 
+    for (Plan graphPlan : plan.allPlans()) {
+      agents(graphPlan, principals, bindings, taken, warnings);
+    }
+
+    MeshPrincipal gateway = new MeshPrincipal(userName(plan, "gateway"), MeshPrincipal.Kind.GATEWAY, "gateway", List.of(),
+        plan.graph());
+    claim(taken, gateway.name(), "gateway");
+    principals.add(gateway);
+    bindings.put(gateway.name(), List.of(
+        literal(ResourceType.TOPIC, names.ingress(), gateway.principal(), AclOperation.WRITE),
+        literal(ResourceType.TOPIC, names.results(), gateway.principal(), AclOperation.READ),
+        literal(ResourceType.TOPIC, names.events(), gateway.principal(), AclOperation.READ),
+        literal(ResourceType.GROUP, gatewayGroup(plan), gateway.principal(), AclOperation.READ)));
+
+    MeshPrincipal registry = new MeshPrincipal(userName(plan, "registry"), MeshPrincipal.Kind.REGISTRY, "registry", List.of(),
+        plan.graph());
+    claim(taken, registry.name(), "registry");
+    principals.add(registry);
+    bindings.put(registry.name(), List.of(
+        literal(ResourceType.TOPIC, SCHEMAS_TOPIC, registry.principal(), AclOperation.READ),
+        literal(ResourceType.TOPIC, SCHEMAS_TOPIC, registry.principal(), AclOperation.WRITE)));
+    return new AclPlan(principals, bindings, warnings);
+  }
+
+  /** One principal per process of {@code plan}'s graph (not of its sub-graphs), with its nodes' rights. */
+  private static void agents(Plan plan, List<MeshPrincipal> principals, Map<String, List<AclBinding>> bindings,
+      Map<String, String> taken, List<String> warnings) {
+    TopicNames names = TopicNames.of(plan.topicPrefix(), plan.graph());
     for (Plan.ProcessPlan process : plan.processes()) {
       if (RESERVED.contains(process.name())) {
         throw new IllegalArgumentException("process or node name '" + process.name()
             + "' is reserved for the mesh's own principal " + userName(plan, process.name()));
       }
       MeshPrincipal principal = new MeshPrincipal(userName(plan, process.name()), MeshPrincipal.Kind.AGENT,
-          process.name(), process.nodes());
-      claim(taken, principal.name(), process.name());
+          process.name(), process.nodes(), plan.graph());
+      claim(taken, principal.name(), plan.graph() + "/" + process.name());
       Set<AclBinding> set = new LinkedHashSet<>();
       for (String node : process.nodes()) {
         Plan.GroupPlan group = plan.group(node);
@@ -70,28 +104,16 @@ public final class AclPlanner {
         set.add(literal(ResourceType.TOPIC, group.deadLetterTopic(), user, AclOperation.WRITE));
         set.add(binding(ResourceType.TRANSACTIONAL_ID, transactionalPrefix(group), PatternType.PREFIXED, user,
             AclOperation.WRITE));
+        plan.subGraph(node).ifPresent(child -> {
+          TopicNames childNames = TopicNames.of(child.topicPrefix(), child.graph());
+          set.add(literal(ResourceType.TOPIC, childNames.ingress(), user, AclOperation.WRITE));
+          set.add(literal(ResourceType.TOPIC, childNames.results(), user, AclOperation.READ));
+        });
         warnings.addAll(prefixOverlaps(plan, group));
       }
       principals.add(principal);
       bindings.put(principal.name(), List.copyOf(set));
     }
-
-    MeshPrincipal gateway = new MeshPrincipal(userName(plan, "gateway"), MeshPrincipal.Kind.GATEWAY, "gateway", List.of());
-    claim(taken, gateway.name(), "gateway");
-    principals.add(gateway);
-    bindings.put(gateway.name(), List.of(
-        literal(ResourceType.TOPIC, names.ingress(), gateway.principal(), AclOperation.WRITE),
-        literal(ResourceType.TOPIC, names.results(), gateway.principal(), AclOperation.READ),
-        literal(ResourceType.TOPIC, names.events(), gateway.principal(), AclOperation.READ),
-        literal(ResourceType.GROUP, gatewayGroup(plan), gateway.principal(), AclOperation.READ)));
-
-    MeshPrincipal registry = new MeshPrincipal(userName(plan, "registry"), MeshPrincipal.Kind.REGISTRY, "registry", List.of());
-    claim(taken, registry.name(), "registry");
-    principals.add(registry);
-    bindings.put(registry.name(), List.of(
-        literal(ResourceType.TOPIC, SCHEMAS_TOPIC, registry.principal(), AclOperation.READ),
-        literal(ResourceType.TOPIC, SCHEMAS_TOPIC, registry.principal(), AclOperation.WRITE)));
-    return new AclPlan(principals, bindings, warnings);
   }
 
   /** The Kafka user name of {@code process} of the plan's graph: {@code mesh-<graph>-<process>}, DNS-safe. */

@@ -12,9 +12,10 @@ import java.util.regex.Pattern;
  *     so it is a lowercase DNS-1123 name
  * @param kind what runs under it
  * @param process the process name (node name when not co-located); "gateway" or "registry" otherwise
- * @param nodes nodes running under it (empty for the gateway and the registry)
+ * @param nodes nodes running under it (empty for the gateway and the registry), as their graph names them
+ * @param graph the graph whose nodes run under it: the deployed graph, or one of its sub-graphs
  */
-public record MeshPrincipal(String name, Kind kind, String process, List<String> nodes) {
+public record MeshPrincipal(String name, Kind kind, String process, List<String> nodes, String graph) {
 
   private static final Pattern DNS_1123 = Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
 
@@ -26,6 +27,7 @@ public record MeshPrincipal(String name, Kind kind, String process, List<String>
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(process, "process");
     nodes = List.copyOf(nodes);
+    Objects.requireNonNull(graph, "graph");
     if (!DNS_1123.matcher(name).matches() || name.length() > 253) {
       throw new IllegalArgumentException("principal name '" + name + "' is not a lowercase DNS-1123 name");
     }

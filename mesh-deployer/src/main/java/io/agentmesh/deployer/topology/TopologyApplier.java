@@ -49,15 +49,15 @@ public final class TopologyApplier {
 
   /** The changes an apply would make; changes nothing (the dry run). */
   public TopologyDiff diff(Plan plan, AclPlan acls) {
-    List<String> wantedTopics = new ArrayList<>(plan.topics().stream().map(Plan.TopicPlan::name).toList());
+    List<String> wantedTopics = new ArrayList<>(plan.allTopics().stream().map(Plan.TopicPlan::name).toList());
     wantedTopics.add(AclPlanner.SCHEMAS_TOPIC);
     Set<String> existing = AdminFutures.await(admin.listTopics().names(), timeout, "list topics");
     List<String> create = wantedTopics.stream().filter(t -> !existing.contains(t)).toList();
-    List<String> present = plan.topics().stream().map(Plan.TopicPlan::name).filter(existing::contains).toList();
+    List<String> present = plan.allTopics().stream().map(Plan.TopicPlan::name).filter(existing::contains).toList();
     List<String> grow = new ArrayList<>();
     if (!present.isEmpty()) {
       Map<String, TopicDescription> described = AdminFutures.await(admin.describeTopics(present).allTopicNames(), timeout, "describe topics");
-      plan.topics().stream()
+      plan.allTopics().stream()
           .filter(t -> described.containsKey(t.name()) && described.get(t.name()).partitions().size() < t.partitions())
           .forEach(t -> grow.add(t.name()));
     }

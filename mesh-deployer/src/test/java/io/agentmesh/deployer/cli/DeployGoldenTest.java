@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -57,7 +58,8 @@ class DeployGoldenTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"research-pipeline,k8s", "support-triage,k8s", "research-pipeline,compose", "support-triage,compose"})
+  @CsvSource({"research-pipeline,k8s", "support-triage,k8s", "hierarchical-teams,k8s", "research-pipeline,compose",
+      "support-triage,compose", "hierarchical-teams,compose"})
   void emitsTheGoldenFiles(String example, String target, @TempDir Path out) throws IOException {
     assertThat(deploy(example, target, out)).isZero();
     Path golden = GOLDEN.resolve(example).resolve(target);
@@ -82,7 +84,7 @@ class DeployGoldenTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"research-pipeline", "support-triage"})
+  @ValueSource(strings = {"research-pipeline", "support-triage", "hierarchical-teams"})
   void everyKubernetesObjectParsesBackIntoItsFabric8Type(String example, @TempDir Path out) throws IOException {
     assertThat(deploy(example, "k8s", out)).isZero();
     JsonNode kustomization = ManifestWriter.YAML.readTree(out.resolve("kustomization.yaml").toFile());
@@ -103,6 +105,60 @@ class DeployGoldenTest {
     }
     assertThat(kinds).containsExactly("ConfigMap", "Deployment", "KafkaTopic", "KafkaUser", "NetworkPolicy",
         "PodDisruptionBudget", "ScaledObject", "Secret", "Service", "ServiceAccount", "TriggerAuthentication");
+  }
+
+  @Test
+  void eachSubGraphAgentGetsADeploymentRunningItsQualifiedNodeAndEveryChildTopicAKafkaTopic(@TempDir Path out)
+      throws IOException {
+    assertThat(deploy("hierarchical-teams", "k8s", out)).isZero();
+
+    Deployment searcher = ManifestWriter.YAML.readValue(out.resolve(manifest(out, "Deployment", "research-squad-searcher")).toFile(),
+        Deployment.class);
+    assertThat(searcher.getSpec().getReplicas()).isEqualTo(3);
+    assertThat(searcher.getSpec().getTemplate().getSpec().getContainers().getFirst().getArgs()).containsExactly(
+        "agent", "/etc/mesh/graph.yaml", "--node", "research-squad.searcher", "/etc/mesh/deploy.yaml");
+    Deployment summariser = ManifestWriter.YAML.readValue(
+        out.resolve(manifest(out, "Deployment", "research-squad-summariser")).toFile(), Deployment.class);
+    assertThat(summariser.getSpec().getTemplate().getSpec().getContainers().getFirst().getResources().getRequests())
+        .containsKey("cpu");
+    for (String topic : List.of("mesh.research-squad.ingress", "mesh.research-squad.edge.searcher.summariser",
+        "mesh.research-squad.results", "mesh.research-squad.dlq.summariser")) {
+      assertThat(manifest(out, "KafkaTopic", topic)).as(topic).isNotNull();
+    }
+    assertThat(manifest(out, "KafkaUser", "mesh-research-squad-searcher")).isNotNull();
+    ConfigMap config = ManifestWriter.YAML.readValue(out.resolve(manifest(out, "ConfigMap", "hierarchical-teams-config")).toFile(),
+        ConfigMap.class);
+    assertThat(config.getData()).containsKey("teams_research.yaml");
+  }
+
+  @Test
+  void composeRunsEachSubGraphAgentAsAServiceOfItsOwn(@TempDir Path out) throws IOException {
+    assertThat(deploy("hierarchical-teams", "compose", out)).isZero();
+
+    JsonNode services = ManifestWriter.YAML.readTree(out.resolve("docker-compose.yml").toFile()).get("services");
+    assertThat(services.has("agent-research-squad-searcher")).isTrue();
+    assertThat(services.get("agent-research-squad-searcher").get("command").toString())
+        .contains("\"--node\",\"research-squad.searcher\"");
+    assertThat(services.get("agent-research-squad-searcher").get("deploy").get("replicas").asInt()).isEqualTo(3);
+    assertThat(services.has("agent-research")).isTrue();
+    assertThat(Files.readString(out.resolve("teams/research.yaml"))).contains("name: research-squad");
+  }
+
+  /** The file of the manifest of {@code kind} called {@code name}, or null. */
+  private static String manifest(Path dir, String kind, String name) throws IOException {
+    for (String file : files(dir)) {
+      JsonNode node = ManifestWriter.YAML.readTree(read(dir, file));
+      if (node != null && kind.equals(node.path("kind").asText())
+          && (name.equals(node.path("metadata").path("name").asText())
+              || name.equals(node.path("spec").path("topicName").asText()))) {
+        return file;
+      }
+    }
+    return null;
+  }
+
+  private static String read(Path dir, String file) throws IOException {
+    return Files.readString(dir.resolve(file));
   }
 
   private static List<String> files(Path dir) throws IOException {

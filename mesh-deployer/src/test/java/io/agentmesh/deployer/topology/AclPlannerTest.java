@@ -123,4 +123,37 @@ class AclPlannerTest {
     assertThatThrownBy(() -> AclPlanner.plan(plan)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'gateway' is reserved");
   }
+
+  @Test
+  void subGraphAgentsGetPrincipalsOfTheirOwnWithOnlyTheirGraphsRights() {
+    AclPlan acls = AclPlanner.plan(example("hierarchical-teams"));
+
+    assertThat(acls.principals()).extracting(MeshPrincipal::name).containsExactly(
+        "mesh-hierarchical-teams-lead", "mesh-hierarchical-teams-research", "mesh-hierarchical-teams-editor",
+        "mesh-research-squad-searcher", "mesh-research-squad-summariser",
+        "mesh-hierarchical-teams-gateway", "mesh-hierarchical-teams-registry");
+    assertThat(acls.principalOfNode("research-squad.searcher").graph()).isEqualTo("research-squad");
+    assertThat(lines(acls, "mesh-research-squad-searcher")).containsExactly(
+        "User:mesh-research-squad-searcher ALLOW READ TOPIC:LITERAL:mesh.research-squad.ingress",
+        "User:mesh-research-squad-searcher ALLOW READ GROUP:LITERAL:mesh.research-squad.searcher",
+        "User:mesh-research-squad-searcher ALLOW WRITE TOPIC:LITERAL:mesh.research-squad.edge.searcher.summariser",
+        "User:mesh-research-squad-searcher ALLOW WRITE TOPIC:LITERAL:mesh.research-squad.results",
+        "User:mesh-research-squad-searcher ALLOW WRITE TOPIC:LITERAL:mesh.research-squad.events",
+        "User:mesh-research-squad-searcher ALLOW WRITE TOPIC:LITERAL:mesh.research-squad.dlq.searcher",
+        "User:mesh-research-squad-searcher ALLOW WRITE TRANSACTIONAL_ID:PREFIXED:mesh.research-squad.searcher-");
+    assertThat(lines(acls, "mesh-research-squad-summariser")).noneMatch(l -> l.contains("hierarchical-teams"));
+  }
+
+  @Test
+  void theSubGraphNodeMayStartChildRunsAndReadTheirResultsButNothingElseOfTheChild() {
+    AclPlan acls = AclPlanner.plan(example("hierarchical-teams"));
+
+    List<String> research = lines(acls, "mesh-hierarchical-teams-research");
+    assertThat(research).contains(
+        "User:mesh-hierarchical-teams-research ALLOW WRITE TOPIC:LITERAL:mesh.research-squad.ingress",
+        "User:mesh-hierarchical-teams-research ALLOW READ TOPIC:LITERAL:mesh.research-squad.results");
+    assertThat(research).filteredOn(l -> l.contains("research-squad")).hasSize(2);
+    assertThat(lines(acls, "mesh-hierarchical-teams-lead")).noneMatch(l -> l.contains("research-squad"));
+    assertThat(lines(acls, "mesh-hierarchical-teams-gateway")).noneMatch(l -> l.contains("research-squad"));
+  }
 }
