@@ -174,17 +174,16 @@ final class HopHandler implements RecordHandler {
 
   /**
    * The Redis calls of a hop go out together and are awaited together (Lettuce pipelines the
-   * commands of one connection): one round trip before the node runs (cancel flag, node start,
-   * checkpoint, run state) and one after it (checkpoint, tokens, and the run record when the node
-   * may end the run), instead of one per call. The node start is counted even when the flag then
-   * says the run was cancelled; the run ends CANCELLED all the same.
+   * commands of one connection): one round trip before the node runs (checkpoint, run state, and
+   * the node start, which also checks the cancel flag) and one after it (checkpoint, tokens, and
+   * the run record when the node may end the run), instead of one per call. A task's admission
+   * comes first, so nothing is written to a run its task may not touch.
    */
   private Outcome process(ConsumerRecord<byte[], byte[]> record, Hop hop, List<ProducerRecord<byte[], byte[]>> out,
                           CompletionStage<RunRecords.Admission> admission) throws RunFailure {
     String runId = hop.getRunId();
     checkLimits(hop);
     long began = System.nanoTime();
-    CompletionStage<Boolean> cancelled = redis.runRecords().isCancelRequested(runId);
     CompletionStage<Optional<Checkpoint>> found = redis.checkpoints().find(runId, node, hop.getInputId());
     CompletionStage<Map<String, Object>> stateRead = redis.runState().get(runId).thenApply(Versioned::value);
     if (admission != null) { // a task: nothing is written to its run before it is admitted
@@ -193,11 +192,10 @@ final class HopHandler implements RecordHandler {
         return refused.get();
       }
     }
-    CompletionStage<Long> started = redis.runRecords().nodeStarted(runId, node); // PENDING -> RUNNING; counts attempts
-    if (await(cancelled)) {
+    // PENDING -> RUNNING and the attempt counted, unless the run was cancelled (0: nothing recorded)
+    if (await(redis.runRecords().nodeStarted(runId, node)) == 0) {
       throw RunFailure.of(ErrorCode.CANCELLED, "run " + runId + " was cancelled");
     }
-    await(started);
     Optional<Checkpoint> checkpoint = await(found);
     Map<String, Object> state = await(stateRead);
     NodeOutput output;

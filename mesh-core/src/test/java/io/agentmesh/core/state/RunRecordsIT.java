@@ -144,6 +144,8 @@ class RunRecordsIT {
     await(runs.requestCancel(runId));
     assertThat(await(runs.isCancelRequested(runId))).isTrue();
     assertThat(await(runs.get(runId)).orElseThrow().cancelRequested()).isTrue();
+    assertThat(await(runs.nodeStarted(runId, "writer"))).as("a cancelled run starts no node").isZero();
+    assertThat(await(runs.get(runId)).orElseThrow().nodes()).doesNotContainKey("writer");
   }
 
   @Test
