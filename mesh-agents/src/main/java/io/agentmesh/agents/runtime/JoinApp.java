@@ -50,7 +50,8 @@ public final class JoinApp implements AutoCloseable {
     HopHandler handler = new HopHandler(graph, join.name(), topics, codec, redis, new JoinExecutor(), metrics, Clock.systemUTC());
     Topology topology = new Topology();
     topology.addSource("branches", new ByteArrayDeserializer(), new ByteArrayDeserializer(), group.inbound().toArray(String[]::new));
-    topology.addProcessor("join", () -> new JoinProcessor(join, topics, codec, redis, handler, Clock.systemUTC()), "branches");
+    topology.addProcessor("join", () -> new JoinProcessor(join, new JoinMerger(join, graph.celReducer(join.name())), topics, codec,
+        redis, handler, Clock.systemUTC()), "branches");
     Serde<String> keys = Serdes.String();
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(JoinProcessor.STORE), keys, Serdes.ByteArray()),
         "join");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentmesh.core.graph.CelReducer;
 import io.agentmesh.core.graph.JoinNode;
 import io.agentmesh.core.graph.JoinReducer;
 import java.io.IOException;
@@ -13,11 +14,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Merges the branch outputs of one join per its {@code merge} policy: a JSON list in branch order,
- * an object keyed by branch id, a user {@link JoinReducer}, or a vote. Deterministic: the same
- * branches always merge to the same bytes (a join re-run after a crash must agree with itself).
+ * an object keyed by branch id, a reducer (a user {@link JoinReducer} or a {@link CelReducer}), or a
+ * vote. Deterministic: the same branches always merge to the same bytes (a join re-run after a crash
+ * must agree with itself). A CEL reducer that reads {@code state} sees the run state as it is when
+ * the join decides; the join's checkpoint keeps a re-run from merging again.
  */
 final class JoinMerger {
 
@@ -45,14 +49,25 @@ final class JoinMerger {
 
   private final JoinNode join;
   private final Optional<JoinReducer> reducer;
+  private final Optional<CelReducer> cel;
 
-  JoinMerger(JoinNode join) {
+  /** A merger for {@code join}; {@code cel} is its compiled CEL reducer ({@code Graph.celReducer}) when it has one. */
+  JoinMerger(JoinNode join, Optional<CelReducer> cel) {
     this.join = join;
-    this.reducer = join.reducer().map(JoinMerger::instantiate);
+    this.reducer = join.reducer()
+        .flatMap(r -> r instanceof JoinNode.Reducer.JavaClass java ? Optional.of(java.className()) : Optional.empty())
+        .map(JoinMerger::instantiate);
+    this.cel = cel;
+    if (join.reducer().orElse(null) instanceof JoinNode.Reducer.Cel && cel.isEmpty()) {
+      throw new IllegalArgumentException("join '" + join.name() + "' has a CEL reducer but none was compiled");
+    }
   }
 
-  /** Merges {@code branches} (sorted by index by the caller). */
-  Merged merge(List<Arrived> branches) throws Exception {
+  /**
+   * Merges {@code branches} (sorted by index by the caller); {@code state} gives the run state,
+   * asked only by a CEL reducer that reads it.
+   */
+  Merged merge(List<Arrived> branches, Supplier<Map<String, Object>> state) throws Exception {
     return switch (join.merge()) {
       case LIST -> {
         ArrayNode list = JSON.createArrayNode();
@@ -67,7 +82,9 @@ final class JoinMerger {
       case REDUCER -> {
         List<JoinReducer.Branch> in = branches.stream()
             .map(b -> new JoinReducer.Branch(b.id(), b.index(), JSON.convertValue(b.json(), Object.class))).toList();
-        Object result = reducer.orElseThrow().reduce(in);
+        Object result = cel.isPresent()
+            ? cel.get().reduce(in, cel.get().readsState() ? state.get() : Map.of())
+            : reducer.orElseThrow().reduce(in);
         yield result instanceof String text ? new Merged(text.getBytes(StandardCharsets.UTF_8), "text/plain; charset=utf-8")
             : new Merged(JSON.writeValueAsBytes(result), JSON_TYPE);
       }

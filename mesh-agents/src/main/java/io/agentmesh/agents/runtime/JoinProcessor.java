@@ -1,6 +1,7 @@
 package io.agentmesh.agents.runtime;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.core.MeshException;
 import io.agentmesh.core.graph.JoinNode;
 import io.agentmesh.core.state.ClaimCheck;
 import io.agentmesh.core.state.MeshRedis;
@@ -95,13 +96,14 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], JoinProce
   private ProcessorContext<byte[], Outgoing> context;
   private KeyValueStore<String, byte[]> store;
 
-  JoinProcessor(JoinNode join, TopicNames topics, WireCodec codec, MeshRedis redis, HopHandler handler, Clock clock) {
+  JoinProcessor(JoinNode join, JoinMerger merger, TopicNames topics, WireCodec codec, MeshRedis redis, HopHandler handler,
+                Clock clock) {
     this.join = join;
     this.topics = topics;
     this.codec = codec;
     this.redis = redis;
     this.handler = handler;
-    this.merger = new JoinMerger(join);
+    this.merger = merger;
     this.clock = clock;
   }
 
@@ -221,10 +223,10 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], JoinProce
     }
     JoinMerger.Merged merged;
     try {
-      merged = merger.merge(arrived);
+      merged = merger.merge(arrived, () -> HopHandler.await(redis.runState().get(state.runId())).value());
     } catch (Exception e) {
       return verdictHop(state, null, ErrorCode.INTERNAL, "join '" + join.name() + "': merge " + join.merge().name().toLowerCase()
-          + " failed: " + e);
+          + " failed: " + (e instanceof MeshException ? e.getMessage() : e));
     }
     return synthetic(state, merged.payload(), merged.contentType());
   }

@@ -52,10 +52,7 @@ final class CelConditions {
   static Result compile(String expression) {
     CelValidationResult result = COMPILER.compile(expression);
     if (result.hasError()) {
-      List<String> issues = new ArrayList<>();
-      result.getErrors().forEach(issue -> issues.add(
-          issue.getMessage() + " (at column " + (issue.getSourceLocation().getColumn() + 1) + ")"));
-      return new Failed(String.join("; ", issues));
+      return new Failed(issues(result));
     }
     try {
       CelAbstractSyntaxTree ast = result.getAst();
@@ -63,6 +60,14 @@ final class CelConditions {
     } catch (CelValidationException | CelEvaluationException e) {
       return new Failed(e.getMessage());
     }
+  }
+
+  /** The compiler's issues of a failed compilation as one line, each with its column in the expression. */
+  static String issues(CelValidationResult result) {
+    List<String> issues = new ArrayList<>();
+    result.getErrors().forEach(issue -> issues.add(
+        issue.getMessage() + " (at column " + (issue.getSourceLocation().getColumn() + 1) + ")"));
+    return String.join("; ", issues);
   }
 
   /**

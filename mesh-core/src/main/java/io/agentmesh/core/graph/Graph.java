@@ -11,7 +11,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A validated, immutable graph: nodes, edges with compiled conditions, models, tools and guards.
+ * A validated, immutable graph: nodes, edges with compiled conditions, joins with compiled CEL
+ * reducers, models, tools and guards.
  * Made only by {@link GraphLoader} (from graph.yaml) or {@link GraphBuilder} (Java); both run the
  * same validation, so a {@code Graph} in hand is always a usable one.
  */
@@ -27,9 +28,10 @@ public final class Graph {
   private final Map<String, Node> nodes;
   private final List<Edge> edges;
   private final Map<Edge, Condition> conditions;
+  private final Map<String, CelReducer> reducers;
   private final Optional<Path> source;
 
-  Graph(GraphDraft draft, Map<Edge, Condition> conditions, Optional<Path> source) {
+  Graph(GraphDraft draft, Map<Edge, Condition> conditions, Map<String, CelReducer> reducers, Optional<Path> source) {
     this.name = draft.name;
     this.version = draft.version;
     this.inputSchema = draft.inputSchema;
@@ -40,6 +42,7 @@ public final class Graph {
     this.nodes = unmodifiable(draft.nodes, Node::name);
     this.edges = List.copyOf(draft.edges);
     this.conditions = Map.copyOf(conditions);
+    this.reducers = Map.copyOf(reducers);
     this.source = source;
   }
 
@@ -182,6 +185,11 @@ public final class Graph {
   /** The compiled condition of {@code edge}, empty when it has none. */
   public Optional<Condition> condition(Edge edge) {
     return Optional.ofNullable(conditions.get(edge));
+  }
+
+  /** The compiled CEL reducer of join {@code join}, empty when it has none ({@code reducer: {cel: ...}}). */
+  public Optional<CelReducer> celReducer(String join) {
+    return Optional.ofNullable(reducers.get(join));
   }
 
   /**

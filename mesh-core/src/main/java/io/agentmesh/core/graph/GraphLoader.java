@@ -260,13 +260,30 @@ public final class GraphLoader {
     private JoinNode join(String name, YamlObject n) {
       return new JoinNode(name, n.integer("branches"),
           enumValue(n, "policy", JoinNode.Policy.class, JoinNode.Policy.ALL), n.integer("quorum").orElse(0),
-          n.duration("timeout"), enumValue(n, "merge", JoinNode.Merge.class, JoinNode.Merge.LIST), n.text("reducer"),
+          n.duration("timeout"), enumValue(n, "merge", JoinNode.Merge.class, JoinNode.Merge.LIST), reducer(name, n),
           enumValue(n, "onBranchFailure", JoinNode.BranchFailure.class, JoinNode.BranchFailure.FAIL),
           n.object("vote", name).map(v -> {
             JoinNode.Vote vote = new JoinNode.Vote(v.requiredText("field"), v.text("weight"), v.text("tieBreaker"));
             v.finish();
             return vote;
           }));
+    }
+
+    /** {@code reducer: com.example.Reduce}, {@code reducer: {class: com.example.Reduce}} or {@code reducer: {cel: "..."}}. */
+    private static Optional<JoinNode.Reducer> reducer(String name, YamlObject n) {
+      Optional<JsonNode> raw = n.raw("reducer");
+      if (raw.isEmpty() || raw.get().isValueNode()) {
+        return n.text("reducer").map(JoinNode.Reducer::javaClass);
+      }
+      return n.object("reducer", name).flatMap(r -> {
+        Optional<String> className = r.text("class");
+        Optional<String> cel = r.text("cel");
+        r.finish();
+        if (className.isPresent() == cel.isPresent()) {
+          n.problem("reducer", "'reducer' needs exactly one of 'class' (a JoinReducer) or 'cel' (an expression)");
+        }
+        return cel.<JoinNode.Reducer>map(JoinNode.Reducer::cel).or(() -> className.map(JoinNode.Reducer::javaClass));
+      });
     }
 
     private Edge edge(YamlObject e) {

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * <p>Checks: legal and unique names; references to models, tools and nodes; node settings; edges
  * (START/END use, duplicate from->to pairs, default edges, iteration bounds); CEL conditions
  * (compile, type-check, fields of {@code output} against the source node's declared output and of
- * {@code run}); reachability from START and to END; and that every cycle is bounded, either by a
+ * {@code run}); CEL join reducers (compile, type-check); reachability from START and to END; and that every cycle is bounded, either by a
  * {@code maxIterations} on one of its edges or by a declared graph-level {@code maxHops}.
  */
 final class GraphValidator {
@@ -39,6 +39,7 @@ final class GraphValidator {
   private final Map<String, HttpTool> tools = new LinkedHashMap<>();
   private final Map<String, McpServer> mcpTools = new LinkedHashMap<>();
   private final Map<Edge, Condition> conditions = new HashMap<>();
+  private final Map<String, CelReducer> reducers = new HashMap<>();
 
   private GraphValidator(GraphDraft draft, Problems problems) {
     this.draft = draft;
@@ -57,7 +58,7 @@ final class GraphValidator {
       v.checkStructure();
     }
     problems.throwIfAny();
-    return new Graph(draft, v.conditions, source);
+    return new Graph(draft, v.conditions, v.reducers, source);
   }
 
   private void checkGraph() {
@@ -288,13 +289,9 @@ final class GraphValidator {
     });
     if ((join.merge() == JoinNode.Merge.REDUCER) != join.reducer().isPresent()) {
       problems.add(path + ".reducer", join.name(), join.merge() == JoinNode.Merge.REDUCER
-          ? "merge reducer needs a 'reducer' class" : "'reducer' only applies to merge reducer");
+          ? "merge reducer needs a 'reducer': a class name or {cel: <expression>}" : "'reducer' only applies to merge reducer");
     }
-    join.reducer().ifPresent(r -> {
-      if (!JAVA_CLASS.matcher(r).matches()) {
-        problems.add(path + ".reducer", join.name(), "'" + r + "' is not a Java class name");
-      }
-    });
+    join.reducer().ifPresent(r -> checkReducer(join, r, path + ".reducer"));
     if ((join.merge() == JoinNode.Merge.VOTE) != join.vote().isPresent()) {
       problems.add(path + ".vote", join.name(), join.merge() == JoinNode.Merge.VOTE
           ? "merge vote needs 'vote: {field: ...}'" : "'vote' only applies to merge vote");
@@ -306,6 +303,24 @@ final class GraphValidator {
       v.weight().filter(w -> !IDENTIFIER.matcher(w).matches()).ifPresent(w ->
           problems.add(path + ".vote.weight", join.name(), "vote weight '" + w + "' must be an identifier"));
     });
+  }
+
+  private void checkReducer(JoinNode join, JoinNode.Reducer reducer, String path) {
+    switch (reducer) {
+      case JoinNode.Reducer.JavaClass java -> {
+        if (!JAVA_CLASS.matcher(java.className()).matches()) {
+          problems.add(path + ".class", join.name(), "'" + java.className() + "' is not a Java class name");
+        }
+      }
+      case JoinNode.Reducer.Cel cel -> {
+        switch (CelReducer.tryCompile(cel.expression())) {
+          case CelReducer.Failed failed -> problems.add(path + ".cel", join.name(), "reducer '" + cel.expression()
+              + "' does not compile: " + failed.issues() + " (variables: "
+              + String.join(", ", new java.util.TreeSet<>(CelReducer.VARIABLES)) + ")");
+          case CelReducer.Ok ok -> reducers.put(join.name(), ok.reducer());
+        }
+      }
+    }
   }
 
   private static final Pattern MAP_PATH = Pattern.compile("output(\\.[A-Za-z_][A-Za-z0-9_]*)*");

@@ -17,7 +17,7 @@ import java.util.OptionalInt;
  * @param timeout how long to wait before continuing with what arrived (required under
  *     {@link Policy#TIMEOUT}, optional otherwise: then the join fails on timeout per {@code onBranchFailure})
  * @param merge how branch outputs are combined
- * @param reducer class name of the reducer under {@link Merge#REDUCER}
+ * @param reducer the reducer under {@link Merge#REDUCER}: a Java class or a CEL expression
  * @param onBranchFailure what a failed branch does to the join
  * @param vote how ballots are counted under {@link Merge#VOTE}; empty otherwise
  */
@@ -28,7 +28,7 @@ public record JoinNode(
     int quorum,
     Optional<Duration> timeout,
     Merge merge,
-    Optional<String> reducer,
+    Optional<Reducer> reducer,
     BranchFailure onBranchFailure,
     Optional<Vote> vote) implements Node {
 
@@ -45,7 +45,7 @@ public record JoinNode(
 
   /** A join without a vote. */
   public JoinNode(String name, OptionalInt expectedBranches, Policy policy, int quorum, Optional<Duration> timeout,
-                  Merge merge, Optional<String> reducer, BranchFailure onBranchFailure) {
+                  Merge merge, Optional<Reducer> reducer, BranchFailure onBranchFailure) {
     this(name, expectedBranches, policy, quorum, timeout, merge, reducer, onBranchFailure, Optional.empty());
   }
 
@@ -66,8 +66,13 @@ public record JoinNode(
   }
 
   /** Copy with another merge and reducer. */
-  public JoinNode withMerge(Merge merge, Optional<String> reducer) {
+  public JoinNode withMerge(Merge merge, Optional<Reducer> reducer) {
     return new JoinNode(name, expectedBranches, policy, quorum, timeout, merge, reducer, onBranchFailure, vote);
+  }
+
+  /** Copy that merges with {@code reducer} ({@link Merge#REDUCER}). */
+  public JoinNode withReducer(Reducer reducer) {
+    return withMerge(Merge.REDUCER, Optional.of(reducer));
   }
 
   /** Copy that merges by vote. */
@@ -99,10 +104,43 @@ public record JoinNode(
     }
   }
 
+  /**
+   * Where the reducer of {@code merge: reducer} comes from: a Java class implementing
+   * {@link JoinReducer} ({@code reducer: com.example.Reduce} or {@code reducer: {class: ...}}), or
+   * a CEL expression over the branches ({@code reducer: {cel: ...}}, see {@link CelReducer}),
+   * compiled when the graph is loaded or built.
+   */
+  public sealed interface Reducer permits Reducer.JavaClass, Reducer.Cel {
+
+    /** A Java reducer by class name. */
+    static Reducer javaClass(String className) {
+      return new JavaClass(className);
+    }
+
+    /** A CEL reducer. */
+    static Reducer cel(String expression) {
+      return new Cel(expression);
+    }
+
+    /** @param className fully qualified name of a {@link JoinReducer} with a public no-argument constructor */
+    record JavaClass(String className) implements Reducer {
+      public JavaClass {
+        Objects.requireNonNull(className, "className");
+      }
+    }
+
+    /** @param expression CEL source over {@code branches}, {@code outputs} and {@code state} */
+    record Cel(String expression) implements Reducer {
+      public Cel {
+        Objects.requireNonNull(expression, "expression");
+      }
+    }
+  }
+
   /** When a join continues. */
   public enum Policy { ALL, QUORUM, TIMEOUT }
 
-  /** How branch outputs are combined: a JSON list, an object keyed by branch id, a user reducer, or a vote. */
+  /** How branch outputs are combined: a JSON list, an object keyed by branch id, a reducer (Java or CEL), or a vote. */
   public enum Merge { LIST, OBJECT, REDUCER, VOTE }
 
   /** What a failed branch does: fail the run, continue without it, or retry it. */

@@ -3,7 +3,8 @@ package io.agentmesh.core.graph;
 import java.util.List;
 
 /**
- * User code that merges the branch outputs of a {@code join} with {@code merge: reducer}.
+ * User code that merges the branch outputs of a {@code join} with {@code merge: reducer} and
+ * {@code reducer: <class name>} (or {@code {class: ...}}; {@code {cel: ...}} is a {@link CelReducer}).
  * Implementations need a public no-argument constructor, must be deterministic (a join that is
  * re-run after a crash must merge the same way) and safe to call from several threads.
  */

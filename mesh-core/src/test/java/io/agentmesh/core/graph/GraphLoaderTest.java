@@ -404,6 +404,79 @@ class GraphLoaderTest {
         .satisfies(e -> assertThat(e.message()).contains("'vote' only applies to merge vote"));
   }
 
+  private static final String REDUCER_GRAPH = HEAD + """
+      nodes:
+        a: {type: llm, model: m}
+        b: {type: llm, model: m}
+        pick:
+          type: join
+          merge: %s
+      edges:
+        - {from: START, to: [a, b]}
+        - {from: a, to: pick}
+        - {from: b, to: pick}
+        - {from: pick, to: END}
+      """;
+
+  @Test
+  void reducerIsAJavaClassNameOrAClassOrACelMapping() {
+    Graph bare = parse(REDUCER_GRAPH.formatted("reducer\n    reducer: com.example.Reduce"));
+    assertThat(((JoinNode) bare.node("pick")).reducer()).contains(JoinNode.Reducer.javaClass("com.example.Reduce"));
+    assertThat(bare.celReducer("pick")).isEmpty();
+    Graph spelled = parse(REDUCER_GRAPH.formatted("reducer\n    reducer: {class: com.example.Reduce}"));
+    assertThat(((JoinNode) spelled.node("pick")).reducer()).contains(JoinNode.Reducer.javaClass("com.example.Reduce"));
+    Graph cel = parse(REDUCER_GRAPH.formatted("reducer\n    reducer: {cel: \"outputs.join('\\\\n')\"}"));
+    assertThat(((JoinNode) cel.node("pick")).reducer()).contains(JoinNode.Reducer.cel("outputs.join('\\n')"));
+    assertThat(cel.celReducer("pick")).get().satisfies(r -> assertThat(r.reduce(
+        List.of(new JoinReducer.Branch("a", 0, "x"), new JoinReducer.Branch("b", 1, "y")), Map.of())).isEqualTo("x\ny"));
+  }
+
+  @Test
+  void celReducerThatDoesNotCompileOrNamesUnknownVariablesIsReportedAtItsPosition() {
+    assertThat(errors(REDUCER_GRAPH.formatted("reducer\n    reducer:\n      cel: \"outputs.join(\""))).singleElement()
+        .satisfies(e -> {
+          assertThat(e.toString()).startsWith("graph.yaml:11:7: node 'pick': reducer 'outputs.join(' does not compile: ");
+          assertThat(e.message()).contains("(variables: branches, outputs, state)");
+        });
+    assertThat(errors(REDUCER_GRAPH.formatted("reducer\n    reducer: {cel: \"output.text + run.id\"}"))).singleElement()
+        .satisfies(e -> {
+          assertThat(e.node()).contains("pick");
+          assertThat(e.line()).isEqualTo(10);
+          assertThat(e.message()).containsPattern("undeclared reference to 'output' .*\\(at column 1\\)")
+              .containsPattern("undeclared reference to 'run' .*\\(at column 15\\)");
+        });
+  }
+
+  @Test
+  void reducerNeedsMergeReducerAndExactlyOneOfClassOrCel() {
+    assertThat(errors(REDUCER_GRAPH.formatted("reducer"))).singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("merge reducer needs a 'reducer': a class name or {cel: <expression>}"));
+    assertThat(errors(REDUCER_GRAPH.formatted("list\n    reducer: {cel: \"outputs\"}"))).singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("'reducer' only applies to merge reducer"));
+    assertThat(errors(REDUCER_GRAPH.formatted("reducer\n    reducer: {class: com.example.R, cel: \"outputs\"}")))
+        .singleElement().satisfies(e -> assertThat(e.message()).contains("exactly one of 'class'"));
+    assertThat(errors(REDUCER_GRAPH.formatted("reducer\n    reducer: {cell: \"outputs\"}")))
+        .extracting(ValidationError::message)
+        .anySatisfy(m -> assertThat(m).contains("unknown field 'cell' in nodes.pick.reducer"))
+        .anySatisfy(m -> assertThat(m).contains("exactly one of 'class'"));
+    assertThat(errors(REDUCER_GRAPH.formatted("reducer\n    reducer: {class: \"not a class\"}"))).singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("'not a class' is not a Java class name"));
+  }
+
+  @Test
+  void builderCompilesCelReducersAndReportsTheJoin() {
+    java.util.function.Function<String, GraphBuilder> graph = expression -> Graph.builder("g")
+        .model(Model.of("m", "http://localhost:8000/v1", "sim"))
+        .node(LlmNode.builder("a", "m").build())
+        .node(JoinNode.all("pick").withReducer(JoinNode.Reducer.cel(expression)))
+        .edge("START", "a").edge("a", "pick").edge("pick", "END");
+    assertThat(graph.apply("outputs[0]").build().celReducer("pick")).get()
+        .satisfies(r -> assertThat(r.expression()).isEqualTo("outputs[0]"));
+    assertThatThrownBy(() -> graph.apply("outputs[0] +").build())
+        .isInstanceOf(GraphValidationException.class)
+        .hasMessageContaining("<builder:g>: node 'pick': reducer 'outputs[0] +' does not compile");
+  }
+
   /** A prompt read from a file of the example, as the loader reads a {@code systemFile}. */
   private static Prompt promptFile(Path exampleDir, String relative) throws java.io.IOException {
     return new Prompt(java.nio.file.Files.readString(exampleDir.resolve(relative)), Optional.of(Path.of(relative)));
