@@ -461,7 +461,7 @@ final class HopHandler implements RecordHandler {
             contentType = "application/json";
           }
           FanOut branch = new FanOut(fanOutId, target + "#" + i, i, items.size());
-          hops.add(forward(in, target, payload, contentType, branch, target + "#" + i));
+          hops.add(forward(in, target, payload, contentType, branch, enclosing(in), target + "#" + i));
         }
       } else {
         plain.add(target);
@@ -470,10 +470,27 @@ final class HopHandler implements RecordHandler {
     String fanOutId = sha256Hex(in.getInputId() + "|" + node + "|fan").substring(0, 24);
     for (int i = 0; i < plain.size(); i++) {
       String target = plain.get(i);
-      FanOut branch = plain.size() > 1 ? new FanOut(fanOutId, target, i, plain.size()) : in.getFanOut();
-      hops.add(forward(in, target, output.payload(), output.contentType(), branch, target));
+      boolean fans = plain.size() > 1;
+      FanOut branch = fans ? new FanOut(fanOutId, target, i, plain.size()) : in.getFanOut();
+      hops.add(forward(in, target, output.payload(), output.contentType(), branch,
+          fans ? enclosing(in) : in.getEnclosingFanOuts(), target));
     }
     return hops;
+  }
+
+  /**
+   * The fan-outs a new fan-out started by {@code in} sits inside: the one {@code in} belongs to,
+   * then those it sits inside. The join that merges the new fan-out restores them, so a join can sit
+   * in a branch of an outer fan-out.
+   */
+  private static List<FanOut> enclosing(Hop in) {
+    if (in.getFanOut() == null) {
+      return in.getEnclosingFanOuts();
+    }
+    List<FanOut> outer = new ArrayList<>(in.getEnclosingFanOuts().size() + 1);
+    outer.add(in.getFanOut());
+    outer.addAll(in.getEnclosingFanOuts());
+    return outer;
   }
 
   /** The list a map edge fans out over, from the node's output as conditions see it. */
@@ -494,7 +511,7 @@ final class HopHandler implements RecordHandler {
   }
 
   private ProducerRecord<byte[], byte[]> forward(Hop in, String target, byte[] payload, String contentType, FanOut fanOut,
-                                                 String branch) {
+                                                 List<FanOut> enclosingFanOuts, String branch) {
     String topic = topics.edge(node, target);
     Hop.Builder hop = Hop.newBuilder(in)
         .setFromNode(node)
@@ -506,6 +523,7 @@ final class HopHandler implements RecordHandler {
         .setTrace(new TraceContext(childTraceparent(in.getTrace()), in.getTrace() == null ? null : in.getTrace().getTracestate()))
         .setContentType(contentType)
         .setFanOut(fanOut)
+        .setEnclosingFanOuts(enclosingFanOuts)
         .setInputId(childInputId(in.getInputId(), branch));
     if (redis.claimCheck().shouldOffload(payload.length)) {
       ClaimCheck.Reference ref = await(redis.claimCheck().put(in.getRunId(), payload));
@@ -576,7 +594,8 @@ final class HopHandler implements RecordHandler {
       out.add(event(hop, RunEventType.NODE_FAILED, failure.getMessage().getBytes(StandardCharsets.UTF_8), 0, null, 0, 0));
       NodeOutput told = new NodeOutput(BranchFailures.encode(failure.code(), failure.getMessage(), node, hop),
           BranchFailures.CONTENT_TYPE, null, Map.of(), 0, 0, 0);
-      out.add(forward(hop, join.get().name(), told.payload(), told.contentType(), hop.getFanOut(), join.get().name()));
+      out.add(forward(hop, join.get().name(), told.payload(), told.contentType(), hop.getFanOut(), hop.getEnclosingFanOuts(),
+          join.get().name()));
       return Outcome.of(out);
     }
     RunError error = new RunError(failure.code(), failure.getMessage(), node);

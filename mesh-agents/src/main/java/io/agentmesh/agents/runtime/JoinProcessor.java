@@ -237,11 +237,15 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], JoinProce
     return synthetic(withTemplate, JoinExecutor.failure(code, message), JoinExecutor.FAILURE_TYPE);
   }
 
-  /** A hop into the join carrying {@code payload}, its run fields taken from the lowest branch. */
+  /**
+   * A hop into the join carrying {@code payload}, its run fields taken from the lowest branch. The
+   * merged fan-out is over: the hop belongs to the fan-out it was started inside, if any.
+   */
   private Hop synthetic(JoinState state, byte[] payload, String contentType) {
     List<Hop> hops = state.branches().stream().sorted(Comparator.comparingInt(Branch::index)).map(JoinProcessor::hop).toList();
     Hop template = hops.getFirst();
     int hopCount = hops.stream().mapToInt(Hop::getHopCount).max().orElse(template.getHopCount());
+    List<FanOut> enclosing = template.getEnclosingFanOuts();
     return Hop.newBuilder(template)
         .setToNode(join.name())
         .setHopCount(hopCount)
@@ -249,7 +253,8 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], JoinProce
         .setPayload(ByteBuffer.wrap(payload))
         .setContentType(contentType)
         .setClaimCheck(null)
-        .setFanOut(null)
+        .setFanOut(enclosing.isEmpty() ? null : enclosing.getFirst())
+        .setEnclosingFanOuts(enclosing.isEmpty() ? List.of() : List.copyOf(enclosing.subList(1, enclosing.size())))
         .setInputId(HopHandler.sha256Hex(state.runId() + "|" + state.fanOutId() + "|" + join.name()).substring(0, 32))
         .build();
   }

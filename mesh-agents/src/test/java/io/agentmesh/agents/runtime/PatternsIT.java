@@ -360,6 +360,49 @@ class PatternsIT {
   }
 
   @Test
+  void aJoinInsideABranchOfAnOuterFanOutHandsItsBranchBackToTheOuterJoin() throws Exception {
+    try (MeshHarness mesh = MeshHarness.of(infra, """
+        name: %s
+        nodes:
+          split: {type: java, class: %s}
+          left: {type: java, class: %s}
+          worker: {type: java, class: %s}
+          inner: {type: join}
+          right: {type: java, class: %s}
+          outer: {type: join, merge: object}
+        edges:
+          - {from: START, to: split}
+          - {from: split, to: [left, right]}
+          - {from: left, to: worker, map: output.items}
+          - {from: worker, to: inner}
+          - {from: inner, to: outer}
+          - {from: right, to: outer}
+          - {from: outer, to: END}
+        """.formatted(infra.uniqueName("nested"), Planner.class.getName(), Planner.class.getName(), Upper.class.getName(),
+        Named.class.getName()))) {
+      mesh.runtime().stateDir(stateDir).startAll();
+      String three = infra.uniqueName("run");
+      String one = infra.uniqueName("run");
+      mesh.submit(three, "{\"items\": [\"kafka\", \"redis\", \"cel\"]}");
+      mesh.submit(one, "{\"items\": [\"solo\"]}");
+
+      for (Map.Entry<String, List<String>> run : Map.of(three, List.of("KAFKA", "REDIS", "CEL"), one, List.of("SOLO")).entrySet()) {
+        List<RunResult> results = mesh.resultsOf(run.getKey(), 1, WAIT);
+        assertThat(results).as("results of %s", run.getKey()).hasSize(1);
+        JsonNode merged = json(results.getFirst());
+        assertThat(merged.fieldNames()).toIterable().containsExactlyInAnyOrder("left", "right");
+        assertThat(JSON.convertValue(merged.get("left"), List.class)).isEqualTo(run.getValue());
+        assertThat(merged.get("right").get("node").asText()).isEqualTo("right");
+      }
+      assertThat(mesh.hops("inner", "outer", 2, WAIT)).allSatisfy(hop -> {
+        assertThat(hop.getFanOut()).as("the outer branch, restored").isNotNull();
+        assertThat(hop.getFanOut().getBranchId()).isEqualTo("left");
+        assertThat(hop.getEnclosingFanOuts()).isEmpty();
+      });
+    }
+  }
+
+  @Test
   void maxIterationsStopsALoopThroughTheDefaultEdgeOrFailsWithoutOne() throws Exception {
     String loop = """
         name: %s
