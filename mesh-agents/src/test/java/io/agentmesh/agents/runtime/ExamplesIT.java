@@ -116,6 +116,23 @@ class ExamplesIT {
     }
   }
 
+  @Test
+  void hierarchicalTeamsRunTheResearchSquadAsOneNode() throws Exception {
+    Path dir = example("hierarchical-teams");
+    try (ModelSimulator simulator = simulator(dir); MeshHarness mesh = deploy(dir, simulator)) {
+      mesh.startAll();
+      String runId = "teams-" + UUID.randomUUID();
+      mesh.submit(runId, "{\"question\": \"Why do Kafka transactions need markers?\"}");
+
+      Map<String, List<RunResult>> results = mesh.results(List.of(runId), WAIT);
+
+      assertThat(text(single(results, runId))).startsWith("Answer: the research squad's findings agree.");
+      assertThat(simulator.stats().model("sim-large").requests()).as("lead and editor").isEqualTo(2);
+      assertThat(simulator.stats().model("sim-small").requests()).as("the squad's searcher and summariser").isEqualTo(2);
+      assertThat(mesh.runRecord(runId).orElseThrow().nodes()).containsOnlyKeys("lead", "research", "editor");
+    }
+  }
+
   /** The example's own simulator script on a free port, apart from the shared simulator. */
   private static ModelSimulator simulator(Path dir) {
     return ModelSimulator.builder().port(0).configFile(dir.resolve("simulator.yaml")).build().start();
