@@ -54,6 +54,33 @@ public final class AgentMemory {
         args.toArray(byte[][]::new));
   }
 
+  /**
+   * Appends messages once per {@code appendId} (e.g. node and input id): an append whose id was
+   * applied before to this memory is skipped, so a turn produced again after a crash is kept once.
+   * The ids live in a set beside the list, with the same TTL. Completes with true when appended.
+   */
+  public CompletionStage<Boolean> appendOnce(String runId, String agent, String appendId, List<Message> messages) {
+    Objects.requireNonNull(messages, "messages");
+    if (Objects.requireNonNull(appendId, "appendId").isEmpty()) {
+      throw new IllegalArgumentException("appendId must not be empty");
+    }
+    List<byte[]> args = new ArrayList<>(messages.size() + 2);
+    args.add(redis.ttlArg());
+    args.add(bytes(appendId));
+    for (Message message : messages) {
+      args.add(encode(message));
+    }
+    String[] keys = {redis.keys().memory(runId, agent), redis.keys().memoryAppends(runId, agent)};
+    return redis.<List<Object>>eval(LuaScript.LIST_APPEND_ONCE, ScriptOutputType.MULTI, keys, args.toArray(byte[][]::new))
+        .thenApply(reply -> (Long) reply.get(0) == 1L);
+  }
+
+  /** {@link #appendOnce}, then trims to the bound (also when the append was skipped); returns the messages held. */
+  public CompletionStage<List<Message>> appendOnceAndTrim(String runId, String agent, String appendId,
+      List<Message> messages, MemoryBound bound) {
+    return appendOnce(runId, agent, appendId, messages).thenCompose(appended -> trim(runId, agent, bound));
+  }
+
   /** Appends messages, then trims to the bound; returns the messages held afterwards. */
   public CompletionStage<List<Message>> appendAndTrim(String runId, String agent, List<Message> messages, MemoryBound bound) {
     return append(runId, agent, messages).thenCompose(length -> trim(runId, agent, bound));
