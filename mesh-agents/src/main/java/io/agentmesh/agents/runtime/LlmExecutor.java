@@ -166,7 +166,8 @@ final class LlmExecutor implements NodeExecutor {
     if (spec.summarise()) {
       bound = bound.summarisedBy(summariser());
     }
-    HopHandler.await(redis.memory().appendAndTrim(call.runId(), memoryKey(),
+    // once per (node, input id): a turn produced again after a crash before the checkpoint is kept once
+    HopHandler.await(redis.memory().appendOnceAndTrim(call.runId(), memoryKey(), node.name() + "|" + call.inputId(),
         List.of(new Message("user", userPrompt), new Message("assistant", answer)), bound));
   }
 
