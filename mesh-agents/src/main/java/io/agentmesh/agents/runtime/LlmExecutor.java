@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * round fails the node.
  *
  * <p>Memory: with {@code memory:} the node's earlier turns in the run (or a shared memory's) are
- * sent before the new prompt, and the new prompt and answer are appended and trimmed to the bound
- * (dropping the oldest, or replacing them by a summary written by the node's model).
+ * sent before the new prompt, and the new prompt and answer are appended (once per input id) and
+ * trimmed to the bound (dropping the oldest, or replacing them by a summary written by the node's model).
  */
 final class LlmExecutor implements NodeExecutor {
 

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
 /**
  * Checks a {@link GraphDraft} and turns it into a {@link Graph}, collecting every problem.
  *
- * <p>Checks: legal and unique names; references to models, tools and nodes; node settings; edges
+ * <p>Checks: legal and unique names; declared state keys (unique, not blank, with a reducer); references to models, tools and nodes; node settings; edges
  * (START/END use, duplicate from->to pairs, default edges, iteration bounds); CEL conditions
  * (compile, type-check, fields of {@code output} against the source node's declared output and of
  * {@code run}); CEL join reducers (compile, type-check); reachability from START and to END; and that every cycle is bounded, either by a

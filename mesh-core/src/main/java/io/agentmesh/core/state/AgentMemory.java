@@ -23,7 +23,8 @@ import java.util.concurrent.CompletionStage;
  * summariser, on a virtual thread, for a message to put in their place), then applies it with a
  * Lua script that first checks the head is still the one it read: a concurrent trim changes the
  * head and makes this one start over instead of dropping twice. Every stored message carries a
- * random id, so two equal messages never look like the same head.
+ * random id, so two equal messages never look like the same head. {@link #appendOnce} keeps the
+ * ids of applied appends in a set beside the list, so a turn produced twice for one input is kept once.
  */
 public final class AgentMemory {
 
