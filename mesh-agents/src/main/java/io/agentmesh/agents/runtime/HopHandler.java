@@ -213,7 +213,7 @@ final class HopHandler implements RecordHandler {
       }
       await(saved);
       if (!output.stateUpdates().isEmpty()) {
-        state = await(redis.runState().update(runId, current -> merged(current, output.stateUpdates()), 20)).value();
+        state = merged(runId, hop.getInputId(), output.stateUpdates());
       }
       long total = charged == null ? 0 : await(charged);
       metrics.tokens(node, output.tokensIn(), output.tokensOut());
@@ -676,10 +676,19 @@ final class HopHandler implements RecordHandler {
         output.tokensIn(), output.tokensOut(), output.modelMillis(), clock.instant(), Optional.ofNullable(decision));
   }
 
-  private static Map<String, Object> merged(Map<String, Object> current, Map<String, Object> updates) {
-    Map<String, Object> next = new HashMap<>(current);
-    next.putAll(updates);
-    return next;
+  /**
+   * Merges the node's state updates into the run state by the graph's reducers ({@code state:}),
+   * once per (node, input id): on a CAS conflict the reducers run again on the newer state, and an
+   * input processed twice (two replicas after a rebalance) changes the state once. An update of
+   * the wrong type for its reducer fails the run, naming the key, the node and the types.
+   */
+  private Map<String, Object> merged(String runId, String inputId, Map<String, Object> updates) throws RunFailure {
+    try {
+      return await(redis.runState().updateOnce(runId, node + "|" + inputId,
+          current -> graph.state().merged(current, updates, node), 20)).value();
+    } catch (io.agentmesh.core.graph.StateMergeException e) {
+      throw RunFailure.of(ErrorCode.VALIDATION, e.getMessage());
+    }
   }
 
   static Optional<String> traceparentOf(ConsumerRecord<byte[], byte[]> record) {

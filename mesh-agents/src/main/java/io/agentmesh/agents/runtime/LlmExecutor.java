@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * round fails the node.
  *
  * <p>Memory: with {@code memory:} the node's earlier turns in the run (or a shared memory's) are
- * sent before the new prompt, and the new prompt and answer are appended and trimmed to the bound
- * (dropping the oldest, or replacing them by a summary written by the node's model).
+ * sent before the new prompt, and the new prompt and answer are appended (once per input id) and
+ * trimmed to the bound (dropping the oldest, or replacing them by a summary written by the node's model).
  */
 final class LlmExecutor implements NodeExecutor {
 
@@ -166,7 +166,8 @@ final class LlmExecutor implements NodeExecutor {
     if (spec.summarise()) {
       bound = bound.summarisedBy(summariser());
     }
-    HopHandler.await(redis.memory().appendAndTrim(call.runId(), memoryKey(),
+    // once per (node, input id): a turn produced again after a crash before the checkpoint is kept once
+    HopHandler.await(redis.memory().appendOnceAndTrim(call.runId(), memoryKey(), node.name() + "|" + call.inputId(),
         List.of(new Message("user", userPrompt), new Message("assistant", answer)), bound));
   }
 

@@ -2,33 +2,45 @@ package io.agentmesh.agents.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.agentmesh.agents.model.ModelCallListener;
 import io.agentmesh.core.graph.Agent;
 import io.agentmesh.core.graph.AgentContext;
 import io.agentmesh.core.graph.AgentInput;
 import io.agentmesh.core.graph.AgentOutput;
+import io.agentmesh.core.graph.Graph;
+import io.agentmesh.core.graph.GraphLoader;
+import io.agentmesh.core.graph.LlmNode;
+import io.agentmesh.core.state.MeshRedis;
 import io.agentmesh.core.state.Message;
 import io.agentmesh.infra.junit.MeshInfraTest;
 import io.agentmesh.infra.junit.SharedInfra;
+import io.agentmesh.schemas.avro.ErrorCode;
 import io.agentmesh.schemas.avro.Hop;
 import io.agentmesh.schemas.avro.RunResult;
 import io.agentmesh.schemas.avro.RunStatus;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * Shared run state, claim checks and agent memory on the real broker and Redis: two parallel
- * branches writing the state at the same moment both keep their update; a 5 MB payload crosses
- * three hops by reference; an llm node's memory stays within its bound, trimmed or summarised.
+ * branches writing the state at the same moment both keep their update, also to one key by its
+ * declared reducer; a 5 MB payload crosses three hops by reference; an llm node's memory stays
+ * within its bound, trimmed or summarised, and keeps a turn produced twice for one input once.
  */
 @MeshInfraTest
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -90,6 +102,97 @@ class StateIT {
       var state = HopHandler.await(mesh.redis().runState().get(runId));
       assertThat(state.value()).containsEntry("left", "left-result").containsEntry("right", "right-result");
       assertThat(state.version()).as("two successful compare-and-sets").isEqualTo(2);
+    }
+  }
+
+  /** Waits for the other branch of its run, then both add to the same keys at once. */
+  public abstract static class Finder implements Agent {
+    static final Map<String, CyclicBarrier> BARRIERS = new ConcurrentHashMap<>();
+
+    @Override
+    public AgentOutput process(AgentInput input, AgentContext ctx) throws Exception {
+      BARRIERS.computeIfAbsent(ctx.runId(), k -> new CyclicBarrier(2)).await(30, TimeUnit.SECONDS);
+      return AgentOutput.text(ctx.node() + " done").withState(Map.of(
+          "findings", List.of(ctx.node() + "-1", ctx.node() + "-2"),
+          "votes", ctx.node().equals("left") ? 2 : 3,
+          "summary", ctx.node()));
+    }
+  }
+
+  public static final class LeftFinder extends Finder { }
+
+  public static final class RightFinder extends Finder { }
+
+  @Test
+  void parallelBranchesWritingTheSameKeysBothCountByTheDeclaredReducers() throws Exception {
+    try (MeshHarness mesh = MeshHarness.of(infra, """
+        name: %s
+        state:
+          findings: {merge: append}
+          votes: {merge: sum}
+        nodes:
+          split: {type: java, class: %s}
+          left: {type: java, class: %s}
+          right: {type: java, class: %s}
+        edges:
+          - {from: START, to: split}
+          - {from: split, to: [left, right]}
+          - {from: left, to: END}
+          - {from: right, to: END}
+        """.formatted(infra.uniqueName("reduce"), Split.class.getName(), LeftFinder.class.getName(),
+        RightFinder.class.getName()))) {
+      mesh.startAll();
+      String runId = "reduce-" + UUID.randomUUID();
+      mesh.submit(runId, "{\"go\": true}");
+
+      List<RunResult> results = mesh.resultsOf(runId, 2, WAIT);
+
+      assertThat(results).extracting(RunResult::getStatus).containsOnly(RunStatus.SUCCEEDED);
+      var state = HopHandler.await(mesh.redis().runState().get(runId));
+      assertThat(state.version()).as("two successful compare-and-sets").isEqualTo(2);
+      assertThat(state.value()).containsOnlyKeys("findings", "votes", "summary").containsEntry("votes", 5);
+      @SuppressWarnings("unchecked")
+      List<Object> findings = (List<Object>) state.value().get("findings");
+      assertThat(findings).as("both branches' items, each branch's in its order")
+          .containsExactlyInAnyOrder("left-1", "left-2", "right-1", "right-2");
+      String first = findings.getFirst().toString().startsWith("left") ? "left" : "right";
+      String second = first.equals("left") ? "right" : "left";
+      assertThat(findings).containsExactly(first + "-1", first + "-2", second + "-1", second + "-2");
+      assertThat(state.value().get("summary")).as("an undeclared key keeps the later write").isEqualTo(second);
+    }
+  }
+
+  /** Writes a string into a key declared as a sum. */
+  public static final class BadVote implements Agent {
+    @Override
+    public AgentOutput process(AgentInput input, AgentContext ctx) {
+      return AgentOutput.text("voted").withState(Map.of("votes", "many"));
+    }
+  }
+
+  @Test
+  void anUpdateOfTheWrongTypeForItsReducerFailsTheRunNamingKeyNodeAndTypes() throws Exception {
+    try (MeshHarness mesh = MeshHarness.of(infra, """
+        name: %s
+        state:
+          votes: {merge: sum}
+        nodes:
+          voter: {type: java, class: %s}
+        edges:
+          - {from: START, to: voter}
+          - {from: voter, to: END}
+        """.formatted(infra.uniqueName("badvote"), BadVote.class.getName()))) {
+      mesh.startAll();
+      String runId = "badvote-" + UUID.randomUUID();
+      mesh.submit(runId, "{\"go\": true}");
+
+      RunResult result = mesh.result(runId, WAIT);
+
+      assertThat(result.getStatus()).isEqualTo(RunStatus.FAILED);
+      assertThat(result.getError().getCode()).isEqualTo(ErrorCode.VALIDATION);
+      assertThat(result.getError().getMessage()).isEqualTo("node 'voter': state key 'votes' cannot take its update: "
+          + "merge: sum needs numbers, but the update is a string");
+      assertThat(HopHandler.await(mesh.redis().runState().get(runId)).value()).doesNotContainKey("votes");
     }
   }
 
@@ -213,5 +316,38 @@ class StateIT {
       assertThat(brief.getFirst().content()).startsWith("Summary of the earlier conversation: ");
       assertThat(brief.getLast().content()).isEqualTo("echo: note 4");
     }
+  }
+
+  @Test
+  void aTurnProducedTwiceForOneInputIsKeptOnceInMemory() throws Exception {
+    Graph graph = GraphLoader.parse("""
+        name: %s
+        models:
+          m: {baseUrl: %s, model: sim-default, timeout: 10s}
+        nodes:
+          chat: {type: llm, model: m, prompt: "say {{input}}", memory: {maxMessages: 10}}
+        edges:
+          - {from: START, to: chat}
+          - {from: chat, to: END}
+        """.formatted(infra.uniqueName("memonce"), infra.simulator().baseUrl()), "graph.yaml", Path.of("."));
+    try (MeshRedis redis = MeshRedis.connect(infra.redisUri())) {
+      LlmExecutor chat = new LlmExecutor((LlmNode) graph.node("chat"),
+          new ModelCatalog(graph, UnaryOperator.identity(), ModelCallListener.NONE), redis,
+          new ToolBox(graph, HttpClient.newHttpClient()), new RuntimeMetrics(new SimpleMeterRegistry(), graph.name()));
+      String runId = "memonce-" + UUID.randomUUID();
+
+      // the same input twice, as after a crash between the model's answer and the checkpoint
+      chat.execute(call(graph, runId, "in-1", "hello"));
+      chat.execute(call(graph, runId, "in-1", "hello"));
+      chat.execute(call(graph, runId, "in-2", "again"));
+
+      assertThat(HopHandler.await(redis.memory().all(runId, "chat"))).extracting(Message::content)
+          .containsExactly("say hello", "echo: say hello", "say again", "echo: say again");
+    }
+  }
+
+  private static NodeCall call(Graph graph, String runId, String inputId, String text) {
+    return new NodeCall(runId, graph.name(), "chat", inputId, text.getBytes(StandardCharsets.UTF_8),
+        "text/plain; charset=utf-8", Map.of(), 1, Optional.empty(), () -> false);
   }
 }

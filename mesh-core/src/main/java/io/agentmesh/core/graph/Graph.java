@@ -22,6 +22,7 @@ public final class Graph {
   private final String version;
   private final Optional<JsonNode> inputSchema;
   private final Guards guards;
+  private final StateSchema state;
   private final Map<String, Model> models;
   private final Map<String, HttpTool> tools;
   private final Map<String, McpServer> mcpServers;
@@ -31,11 +32,13 @@ public final class Graph {
   private final Map<String, CelReducer> reducers;
   private final Optional<Path> source;
 
-  Graph(GraphDraft draft, Map<Edge, Condition> conditions, Map<String, CelReducer> reducers, Optional<Path> source) {
+  Graph(GraphDraft draft, StateSchema state, Map<Edge, Condition> conditions, Map<String, CelReducer> reducers,
+        Optional<Path> source) {
     this.name = draft.name;
     this.version = draft.version;
     this.inputSchema = draft.inputSchema;
     this.guards = draft.guards;
+    this.state = state;
     this.models = unmodifiable(draft.models, Model::name);
     this.tools = unmodifiable(draft.tools, HttpTool::name);
     this.mcpServers = unmodifiable(draft.mcpServers, McpServer::name);
@@ -75,6 +78,11 @@ public final class Graph {
   /** Per-run limits. */
   public Guards guards() {
     return guards;
+  }
+
+  /** The declared run-state keys and how their updates combine. */
+  public StateSchema state() {
+    return state;
   }
 
   /** Models by name, in declaration order. */
@@ -241,13 +249,13 @@ public final class Graph {
   @Override
   public boolean equals(Object o) {
     return o instanceof Graph g && name.equals(g.name) && version.equals(g.version)
-        && inputSchema.equals(g.inputSchema) && guards.equals(g.guards) && models.equals(g.models)
+        && inputSchema.equals(g.inputSchema) && guards.equals(g.guards) && state.equals(g.state) && models.equals(g.models)
         && tools.equals(g.tools) && nodes.equals(g.nodes) && edges.equals(g.edges);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, version, inputSchema, guards, models, tools, nodes, edges);
+    return Objects.hash(name, version, inputSchema, guards, state, models, tools, nodes, edges);
   }
 
   @Override

@@ -33,6 +33,15 @@ public final class GraphBuilder {
     return this;
   }
 
+  /**
+   * Declares how updates of run-state key {@code key} combine ({@code state:} in graph.yaml);
+   * undeclared keys are replaced by each update.
+   */
+  public GraphBuilder state(String key, StateReducer merge) {
+    draft.state.add(new java.util.AbstractMap.SimpleImmutableEntry<>(key, merge));
+    return this;
+  }
+
   /** Adds a model. */
   public GraphBuilder model(Model model) {
     draft.models.add(model);

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 
@@ -95,6 +96,7 @@ public final class GraphLoader {
         d.guards = new Guards(g.integer("maxHops"), g.longInteger("tokenBudget"), g.duration("deadline"));
         g.finish();
       });
+      root.namedObjects("state", false).forEach((key, s) -> stateKey(key, s).ifPresent(d.state::add));
       root.namedObjects("models", false).forEach((name, m) -> d.models.add(model(name, m)));
       root.namedObjects("tools", false).forEach((name, t) -> d.tools.add(tool(name, t)));
       root.namedObjects("mcpServers", false).forEach((name, s) -> d.mcpServers.add(mcpServer(name, s)));
@@ -102,6 +104,20 @@ public final class GraphLoader {
       root.objectList("edges").forEach(e -> d.edges.add(edge(e)));
       root.finish();
       return d;
+    }
+
+    /** {@code key: {merge: append}}; an unknown merge is reported at its position. */
+    private static Optional<Map.Entry<String, StateReducer>> stateKey(String key, YamlObject s) {
+      String merge = s.requiredText("merge");
+      s.finish();
+      if (merge.isEmpty()) {
+        return Optional.empty();
+      }
+      Optional<StateReducer> reducer = StateReducer.of(merge);
+      if (reducer.isEmpty()) {
+        s.problem("merge", "state key '" + key + "': unknown merge '" + merge + "' (known: " + StateReducer.names() + ")");
+      }
+      return reducer.map(r -> Map.entry(key, r));
     }
 
     private Model model(String name, YamlObject m) {

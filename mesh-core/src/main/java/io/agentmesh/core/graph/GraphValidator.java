@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
 /**
  * Checks a {@link GraphDraft} and turns it into a {@link Graph}, collecting every problem.
  *
- * <p>Checks: legal and unique names; references to models, tools and nodes; node settings; edges
+ * <p>Checks: legal and unique names; declared state keys (unique, not blank, with a reducer); references to models, tools and nodes; node settings; edges
  * (START/END use, duplicate from->to pairs, default edges, iteration bounds); CEL conditions
  * (compile, type-check, fields of {@code output} against the source node's declared output and of
  * {@code run}); CEL join reducers (compile, type-check); reachability from START and to END; and that every cycle is bounded, either by a
@@ -40,6 +40,7 @@ final class GraphValidator {
   private final Map<String, McpServer> mcpTools = new LinkedHashMap<>();
   private final Map<Edge, Condition> conditions = new HashMap<>();
   private final Map<String, CelReducer> reducers = new HashMap<>();
+  private StateSchema state = StateSchema.NONE;
 
   private GraphValidator(GraphDraft draft, Problems problems) {
     this.draft = draft;
@@ -49,6 +50,7 @@ final class GraphValidator {
   static Graph validate(GraphDraft draft, Problems problems, Optional<Path> source) {
     GraphValidator v = new GraphValidator(draft, problems);
     v.checkGraph();
+    v.checkState();
     v.checkModels();
     v.checkTools();
     v.checkMcpServers();
@@ -58,7 +60,7 @@ final class GraphValidator {
       v.checkStructure();
     }
     problems.throwIfAny();
-    return new Graph(draft, v.conditions, v.reducers, source);
+    return new Graph(draft, v.state, v.conditions, v.reducers, source);
   }
 
   private void checkGraph() {
@@ -75,6 +77,22 @@ final class GraphValidator {
         problems.add("guards.deadline", "deadline must be positive, was " + d);
       }
     });
+  }
+
+  private void checkState() {
+    Map<String, StateReducer> declared = new LinkedHashMap<>();
+    for (Map.Entry<String, StateReducer> entry : draft.state) {
+      String key = entry.getKey();
+      String path = "state." + key;
+      if (key == null || key.isBlank()) {
+        problems.add("state", "a state key must not be blank");
+      } else if (entry.getValue() == null) {
+        problems.add(path, "state key '" + key + "' needs a merge (one of " + StateReducer.names() + ")");
+      } else if (declared.putIfAbsent(key, entry.getValue()) != null) {
+        problems.add(path, "duplicate state key '" + key + "'");
+      }
+    }
+    state = StateSchema.of(declared);
   }
 
   private void checkModels() {

@@ -23,7 +23,8 @@ import java.util.concurrent.CompletionStage;
  * summariser, on a virtual thread, for a message to put in their place), then applies it with a
  * Lua script that first checks the head is still the one it read: a concurrent trim changes the
  * head and makes this one start over instead of dropping twice. Every stored message carries a
- * random id, so two equal messages never look like the same head.
+ * random id, so two equal messages never look like the same head. {@link #appendOnce} keeps the
+ * ids of applied appends in a set beside the list, so a turn produced twice for one input is kept once.
  */
 public final class AgentMemory {
 
@@ -52,6 +53,33 @@ public final class AgentMemory {
     }
     return redis.eval(LuaScript.LIST_APPEND, ScriptOutputType.INTEGER, redis.keys().memory(runId, agent),
         args.toArray(byte[][]::new));
+  }
+
+  /**
+   * Appends messages once per {@code appendId} (e.g. node and input id): an append whose id was
+   * applied before to this memory is skipped, so a turn produced again after a crash is kept once.
+   * The ids live in a set beside the list, with the same TTL. Completes with true when appended.
+   */
+  public CompletionStage<Boolean> appendOnce(String runId, String agent, String appendId, List<Message> messages) {
+    Objects.requireNonNull(messages, "messages");
+    if (Objects.requireNonNull(appendId, "appendId").isEmpty()) {
+      throw new IllegalArgumentException("appendId must not be empty");
+    }
+    List<byte[]> args = new ArrayList<>(messages.size() + 2);
+    args.add(redis.ttlArg());
+    args.add(bytes(appendId));
+    for (Message message : messages) {
+      args.add(encode(message));
+    }
+    String[] keys = {redis.keys().memory(runId, agent), redis.keys().memoryAppends(runId, agent)};
+    return redis.<List<Object>>eval(LuaScript.LIST_APPEND_ONCE, ScriptOutputType.MULTI, keys, args.toArray(byte[][]::new))
+        .thenApply(reply -> (Long) reply.get(0) == 1L);
+  }
+
+  /** {@link #appendOnce}, then trims to the bound (also when the append was skipped); returns the messages held. */
+  public CompletionStage<List<Message>> appendOnceAndTrim(String runId, String agent, String appendId,
+      List<Message> messages, MemoryBound bound) {
+    return appendOnce(runId, agent, appendId, messages).thenCompose(appended -> trim(runId, agent, bound));
   }
 
   /** Appends messages, then trims to the bound; returns the messages held afterwards. */

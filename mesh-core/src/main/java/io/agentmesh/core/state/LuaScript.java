@@ -19,6 +19,7 @@ enum LuaScript {
   STATE_CAS("state-cas.lua"),
   CLAIM_RELEASE("claim-release.lua"),
   LIST_APPEND("list-append.lua"),
+  LIST_APPEND_ONCE("list-append-once.lua"),
   LIST_TRIM_HEAD("list-trim-head.lua"),
   EDGE_CROSS("edge-cross.lua");
 

@@ -175,7 +175,11 @@ public final class MeshRedis implements AutoCloseable {
 
   /** Runs a script on one key: EVALSHA, or EVAL when the server answers NOSCRIPT. */
   <T> CompletionStage<T> eval(LuaScript script, ScriptOutputType type, String key, byte[]... args) {
-    String[] scriptKeys = {key};
+    return eval(script, type, new String[] {key}, args);
+  }
+
+  /** Runs a script on keys of one run (one hash tag): EVALSHA, or EVAL when the server answers NOSCRIPT. */
+  <T> CompletionStage<T> eval(LuaScript script, ScriptOutputType type, String[] scriptKeys, byte[]... args) {
     CompletionStage<T> bySha = commands.evalsha(script.sha1(), type, scriptKeys, args);
     return bySha.handle((value, error) -> {
       if (error == null) {

@@ -59,6 +59,11 @@ public final class RedisKeys {
     return base(runId, "mem") + ':' + segment("agent", agent);
   }
 
+  /** The ids of the appends applied to one agent's memory in one run, so a redelivered turn is kept once. */
+  public String memoryAppends(String runId, String agent) {
+    return base(runId, "memids") + ':' + segment("agent", agent);
+  }
+
   /** The crossings of one bounded edge in one run (input id -> ordinal), for {@code maxIterations}. */
   public String edgeCrossings(String runId, String edgeId) {
     return base(runId, "iter") + ':' + segment("edge", edgeId);

@@ -25,11 +25,19 @@ import java.util.function.Function;
  * version cannot both succeed. {@link #update} reads, applies the change, and tries to set; on
  * a conflict it re-reads and re-applies the change to the newer state, so no update is lost —
  * the change function must therefore be free of side effects (it may run more than once).
+ *
+ * <p>An update may carry an id ({@link #updateOnce}): the script then records the id in the same
+ * hash, in the same step as the new value, and skips an update whose id is recorded. A node's
+ * output processed twice (a redelivery, two replicas after a rebalance) thus changes the state
+ * once, which matters for reducers that are not idempotent ({@code sum}, {@code append}).
  */
 public final class RunState {
 
   private static final String VERSION = "version";
   private static final String VALUE = "value";
+  private static final String APPLIED = "applied:";
+  private static final long SET = 1;
+  private static final long APPLIED_BEFORE = 2;
   private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
 
   private final MeshRedis redis;
@@ -46,7 +54,7 @@ public final class RunState {
 
   /** Stores {@code newState} if the state is still at {@code expectedVersion}; true when stored. */
   public CompletionStage<Boolean> compareAndSet(String runId, long expectedVersion, Map<String, Object> newState) {
-    return trySet(runId, expectedVersion, newState).thenApply(version -> version > 0);
+    return trySet(runId, expectedVersion, newState, null).thenApply(reply -> reply.code() == SET);
   }
 
   /**
@@ -62,18 +70,44 @@ public final class RunState {
     if (maxRetries < 0) {
       throw new IllegalArgumentException("maxRetries must not be negative, got " + maxRetries);
     }
-    return attempt(runId, change, 0, maxRetries);
+    return attempt(runId, null, change, 0, maxRetries);
   }
 
-  private CompletionStage<Versioned<Map<String, Object>>> attempt(
-      String runId, Function<Map<String, Object>, Map<String, Object>> change, int attempt, int maxRetries) {
-    return get(runId)
-        .thenApplyAsync(current -> new Versioned<>(current.version(),
-            Objects.requireNonNull(change.apply(current.value()), "state change returned null")),
+  /**
+   * {@link #update}, once per {@code updateId}: when an update with this id was applied before,
+   * completes with the stored state without calling {@code change}. The id is kept in the state
+   * hash (same TTL), so it counts for the life of the run's state.
+   */
+  public CompletionStage<Versioned<Map<String, Object>>> updateOnce(
+      String runId, String updateId, Function<Map<String, Object>, Map<String, Object>> change, int maxRetries) {
+    Objects.requireNonNull(change, "change");
+    if (Objects.requireNonNull(updateId, "updateId").isEmpty()) {
+      throw new IllegalArgumentException("updateId must not be empty");
+    }
+    if (maxRetries < 0) {
+      throw new IllegalArgumentException("maxRetries must not be negative, got " + maxRetries);
+    }
+    return attempt(runId, APPLIED + updateId, change, 0, maxRetries);
+  }
+
+  /** Whether an update with this id has been applied to the run's state. */
+  public CompletionStage<Boolean> applied(String runId, String updateId) {
+    return redis.commands().hexists(redis.keys().state(runId), APPLIED + updateId);
+  }
+
+  private CompletionStage<Versioned<Map<String, Object>>> attempt(String runId, String marker,
+      Function<Map<String, Object>, Map<String, Object>> change, int attempt, int maxRetries) {
+    return read(runId, marker).thenCompose(current -> current.applied()
+        ? CompletableFuture.completedFuture(current.state())
+        : CompletableFuture.supplyAsync(() -> new Versioned<>(current.state().version(),
+                Objects.requireNonNull(change.apply(current.state().value()), "state change returned null")),
             redis.userExecutor())
-        .thenCompose(next -> trySet(runId, next.version(), next.value()).thenCompose(version -> {
-          if (version > 0) {
-            return CompletableFuture.completedFuture(new Versioned<>(version, next.value()));
+        .thenCompose(next -> trySet(runId, next.version(), next.value(), marker).thenCompose(reply -> {
+          if (reply.code() == SET) {
+            return CompletableFuture.completedFuture(new Versioned<>(reply.version(), next.value()));
+          }
+          if (reply.code() == APPLIED_BEFORE) { // a twin of this update won since the read
+            return get(runId);
           }
           if (attempt >= maxRetries) {
             return CompletableFuture.failedFuture(
@@ -82,12 +116,26 @@ public final class RunState {
           long pauseMicros = ThreadLocalRandom.current().nextLong(50, 200L * Math.min(attempt + 1, 10));
           return CompletableFuture.supplyAsync(() -> null,
                   CompletableFuture.delayedExecutor(pauseMicros, TimeUnit.MICROSECONDS, redis.userExecutor()))
-              .thenCompose(ignored -> attempt(runId, change, attempt + 1, maxRetries));
-        }));
+              .thenCompose(ignored -> attempt(runId, marker, change, attempt + 1, maxRetries));
+        })));
   }
 
-  /** The new version when set, or 0 on a conflict. */
-  private CompletionStage<Long> trySet(String runId, long expectedVersion, Map<String, Object> newState) {
+  /** The state as read, and whether the update marked {@code marker} (may be null) was applied already. */
+  private record Read(Versioned<Map<String, Object>> state, boolean applied) {}
+
+  private CompletionStage<Read> read(String runId, String marker) {
+    if (marker == null) {
+      return get(runId).thenApply(state -> new Read(state, false));
+    }
+    String key = redis.keys().state(runId);
+    return redis.commands().hmget(key, VERSION, VALUE, marker)
+        .thenApply(values -> new Read(decode(key, values), values.get(2).hasValue()));
+  }
+
+  /** The script's answer: {@link #SET} with the new version, 0 on a conflict, or {@link #APPLIED_BEFORE}. */
+  private record Reply(long code, long version) {}
+
+  private CompletionStage<Reply> trySet(String runId, long expectedVersion, Map<String, Object> newState, String marker) {
     Objects.requireNonNull(newState, "newState");
     if (expectedVersion < 0) {
       throw new IllegalArgumentException("expectedVersion must not be negative, got " + expectedVersion);
@@ -98,9 +146,11 @@ public final class RunState {
     } catch (JsonProcessingException e) {
       return CompletableFuture.failedFuture(new StateException("run state of " + runId + " is not JSON-serialisable", e));
     }
-    return redis.<List<Object>>eval(LuaScript.STATE_CAS, ScriptOutputType.MULTI, redis.keys().state(runId),
-            redis.ttlArg(), bytes(expectedVersion), value, bytes(VERSION), bytes(VALUE))
-        .thenApply(reply -> ((Long) reply.get(0)) == 1L ? (Long) reply.get(1) : 0L);
+    byte[][] args = marker == null
+        ? new byte[][] {redis.ttlArg(), bytes(expectedVersion), value, bytes(VERSION), bytes(VALUE)}
+        : new byte[][] {redis.ttlArg(), bytes(expectedVersion), value, bytes(VERSION), bytes(VALUE), bytes(marker)};
+    return redis.<List<Object>>eval(LuaScript.STATE_CAS, ScriptOutputType.MULTI, redis.keys().state(runId), args)
+        .thenApply(reply -> new Reply((Long) reply.get(0), (Long) reply.get(1)));
   }
 
   private Versioned<Map<String, Object>> decode(String key, List<KeyValue<String, byte[]>> values) {

@@ -477,6 +477,81 @@ class GraphLoaderTest {
         .hasMessageContaining("<builder:g>: node 'pick': reducer 'outputs[0] +' does not compile");
   }
 
+  private static final String ONE_NODE = """
+      nodes:
+        a: {type: llm, model: m}
+      edges:
+        - {from: START, to: a}
+        - {from: a, to: END}
+      """;
+
+  @Test
+  void stateSectionDeclaresAReducerPerKeyAndBuilderGivesTheSameGraph() {
+    Graph fromYaml = parse(HEAD + """
+        state:
+          findings: {merge: append}
+          votes: {merge: sum}
+          summary: {merge: replace}
+        """ + ONE_NODE);
+    assertThat(fromYaml.state().reducers()).containsExactly(Map.entry("findings", StateReducer.APPEND),
+        Map.entry("votes", StateReducer.SUM), Map.entry("summary", StateReducer.REPLACE));
+    assertThat(fromYaml.state().reducer("other")).isEqualTo(StateReducer.REPLACE);
+    Graph built = Graph.builder("g")
+        .state("findings", StateReducer.APPEND).state("votes", StateReducer.SUM).state("summary", StateReducer.REPLACE)
+        .model(Model.of("m", "http://localhost:8000/v1", "sim"))
+        .node(LlmNode.builder("a", "m").build())
+        .edge("START", "a").edge("a", "END")
+        .build();
+    assertThat(built).isEqualTo(fromYaml);
+    assertThat(parse(HEAD + ONE_NODE).state()).isEqualTo(StateSchema.NONE).isNotEqualTo(fromYaml.state());
+    assertThat(parse(HEAD + ONE_NODE)).isNotEqualTo(fromYaml);
+  }
+
+  @Test
+  void unknownMergeInStateIsReportedAtItsLineAndColumn() {
+    List<ValidationError> errors = errors(HEAD + """
+        state:
+          findings: {merge: append}
+          votes:
+            merge: concat
+        """ + ONE_NODE);
+    assertThat(errors).singleElement().satisfies(e -> {
+      assertThat(e.line()).isEqualTo(7);
+      assertThat(e.column()).isEqualTo(5);
+      assertThat(e.toString()).isEqualTo("graph.yaml:7:5: state key 'votes': unknown merge 'concat' "
+          + "(known: replace, append, union, sum, max, min, merge)");
+    });
+  }
+
+  @Test
+  void malformedStateSectionsAreReportedWithPositions() {
+    assertThat(errors(HEAD + "state: [findings]\n" + ONE_NODE)).singleElement()
+        .satisfies(e -> assertThat(e.toString()).startsWith("graph.yaml:4:").contains("'state' must be a mapping"));
+    assertThat(errors(HEAD + "state:\n  findings: append\n" + ONE_NODE)).singleElement()
+        .satisfies(e -> assertThat(e.toString()).startsWith("graph.yaml:5:").contains("'findings' must be a mapping"));
+    assertThat(errors(HEAD + "state:\n  findings: {}\n" + ONE_NODE)).singleElement()
+        .satisfies(e -> assertThat(e.toString()).startsWith("graph.yaml:5:").contains("missing required 'merge'"));
+    assertThat(errors(HEAD + "state:\n  findings: {merge: append, order: asc}\n" + ONE_NODE)).singleElement()
+        .satisfies(e -> assertThat(e.toString()).startsWith("graph.yaml:5:").contains("unknown field 'order'"));
+    assertThat(errors(HEAD + "state:\n  findings: {merge: [append]}\n" + ONE_NODE)).singleElement()
+        .satisfies(e -> assertThat(e.toString()).startsWith("graph.yaml:5:").contains("'merge' must be a string"));
+  }
+
+  @Test
+  void builderRejectsDuplicateBlankOrMissingStateDeclarations() {
+    GraphBuilder graph = Graph.builder("g")
+        .state("votes", StateReducer.SUM).state("votes", StateReducer.MAX).state(" ", StateReducer.SUM)
+        .state("best", null)
+        .model(Model.of("m", "http://localhost:8000/v1", "sim"))
+        .node(LlmNode.builder("a", "m").build())
+        .edge("START", "a").edge("a", "END");
+    assertThatThrownBy(graph::build)
+        .isInstanceOf(GraphValidationException.class)
+        .hasMessageContaining("duplicate state key 'votes'")
+        .hasMessageContaining("a state key must not be blank")
+        .hasMessageContaining("state key 'best' needs a merge (one of replace, append, union, sum, max, min, merge)");
+  }
+
   /** A prompt read from a file of the example, as the loader reads a {@code systemFile}. */
   private static Prompt promptFile(Path exampleDir, String relative) throws java.io.IOException {
     return new Prompt(java.nio.file.Files.readString(exampleDir.resolve(relative)), Optional.of(Path.of(relative)));

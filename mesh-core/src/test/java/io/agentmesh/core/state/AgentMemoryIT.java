@@ -92,6 +92,30 @@ class AgentMemoryIT {
     assertThat(end).hasSize(5);
   }
 
+  @Test
+  void anAppendWithAnIdIsKeptOnceHoweverOftenItComes() {
+    List<Message> turn = List.of(new Message("user", "q1"), new Message("assistant", "a1"));
+    assertThat(await(memory.appendOnce(runId, "writer", "writer|in-1", turn))).isTrue();
+    assertThat(await(memory.appendOnce(runId, "writer", "writer|in-1",
+        List.of(new Message("user", "q1"), new Message("assistant", "another answer"))))).isFalse();
+    assertThat(await(memory.appendOnce(runId, "writer", "writer|in-2", List.of(new Message("user", "q2"))))).isTrue();
+    assertThat(await(memory.appendOnce(runId, "reviewer", "writer|in-1", turn)))
+        .as("ids are per memory").isTrue();
+
+    assertThat(await(memory.all(runId, "writer"))).extracting(Message::content).containsExactly("q1", "a1", "q2");
+    assertThat(await(redis.commands().pttl(redis.keys().memoryAppends(runId, "writer"))))
+        .as("the ids expire with the run").isPositive();
+  }
+
+  @Test
+  void aRepeatedAppendStillTrimsAndIsNotAddedBackAfterTrimming() {
+    MemoryBound bound = MemoryBound.messages(2);
+    await(memory.appendOnceAndTrim(runId, "writer", "writer|in-1", messages(1, 2), bound));
+    await(memory.appendOnceAndTrim(runId, "writer", "writer|in-2", messages(3, 4), bound));
+    List<Message> kept = await(memory.appendOnceAndTrim(runId, "writer", "writer|in-1", messages(1, 2), bound));
+    assertThat(kept).extracting(Message::content).containsExactly("m3", "m4");
+  }
+
   private static List<Message> messages(int from, int to) {
     return IntStream.rangeClosed(from, to).mapToObj(i -> new Message(i % 2 == 0 ? "assistant" : "user", "m" + i)).toList();
   }
