@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * this plan, so the whole hierarchy runs in the process. Deployed apart ({@link #startNode}, as
  * {@code mesh agent} does), each child node is a group of its own, started by its own
  * {@code mesh agent --node <sub-graph>.<node>} (docs/decisions.md, D-entry on sub-graphs).
+ *
+ * <p>A replica stopped by a fatal error is replaced by a fresh worker after a backoff, until it has
+ * failed too often ({@link RestartPolicy}); then {@link #healthy()} turns false (docs/decisions.md,
+ * D-016).
  */
 public final class MeshRuntime implements AutoCloseable {
 
