@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * this plan, so the whole hierarchy runs in the process. Deployed apart ({@link #startNode}, as
  * {@code mesh agent} does), each child node is a group of its own, started by its own
  * {@code mesh agent --node <sub-graph>.<node>} (docs/decisions.md, D-entry on sub-graphs).
+ *
+ * <p>A replica stopped by a fatal error is replaced by a fresh worker after a backoff, until it has
+ * failed too often ({@link RestartPolicy}); then {@link #healthy()} turns false (docs/decisions.md,
+ * D-016).
  */
 public final class MeshRuntime implements AutoCloseable {
 
@@ -55,12 +59,13 @@ public final class MeshRuntime implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final ToolBox tools;
   private final Map<String, NodeExecutor> executors = new ConcurrentHashMap<>();
-  private final List<Worker> workers = new ArrayList<>();
+  private WorkerSupervisor<Worker> supervisor;
   private final NodeOutputSource replay;
   private final List<JoinApp> joins = new ArrayList<>();
   private final List<MeshRuntime> subGraphs = new ArrayList<>();
   private final ModelCallListener modelListener;
   private java.nio.file.Path stateDir = defaultStateDir();
+  private RestartPolicy restartPolicy = RestartPolicy.defaults();
 
   /**
    * Where the process's servers are.
@@ -93,6 +98,31 @@ public final class MeshRuntime implements AutoCloseable {
     this.replay = replay;
     this.modelListener = modelListener;
     this.tools = new ToolBox(graph, http);
+    this.supervisor = supervisor(restartPolicy);
+  }
+
+  private WorkerSupervisor<Worker> supervisor(RestartPolicy policy) {
+    return WorkerSupervisor.create(graph.name(), policy, new WorkerSupervisor.Control<>() {
+      @Override
+      public Worker.State state(Worker worker) {
+        return worker.state();
+      }
+
+      @Override
+      public Throwable failure(Worker worker) {
+        return worker.failure();
+      }
+
+      @Override
+      public void dispose(Worker worker) {
+        worker.stop(Duration.ZERO);
+      }
+
+      @Override
+      public void restarted(String node) {
+        metrics.workerRestarted(node);
+      }
+    });
   }
 
   /** A runtime for a compiled graph; starts nothing yet. */
@@ -114,6 +144,21 @@ public final class MeshRuntime implements AutoCloseable {
    */
   public synchronized MeshRuntime stateDir(java.nio.file.Path dir) {
     this.stateDir = Objects.requireNonNull(dir, "dir");
+    return this;
+  }
+
+  /**
+   * How replicas stopped by a fatal error are replaced, here and in the graphs {@link #startAll()}
+   * starts below this one (default {@link RestartPolicy#defaults()}); set it before starting any.
+   */
+  public synchronized MeshRuntime restartPolicy(RestartPolicy policy) {
+    Objects.requireNonNull(policy, "policy");
+    if (!supervisor.workers().isEmpty() || !subGraphs.isEmpty()) {
+      throw new IllegalStateException("graph " + graph.name() + ": the restart policy must be set before any node is started");
+    }
+    this.restartPolicy = policy;
+    supervisor.close(); // it supervised nothing yet
+    this.supervisor = supervisor(policy);
     return this;
   }
 
@@ -146,9 +191,10 @@ public final class MeshRuntime implements AutoCloseable {
       HopHandler handler = new HopHandler(graph, node, topics, codec, redis, executor, metrics, Clock.systemUTC(), replay);
       FailureHandler lastResort = (record, error) -> Outcome.of(List.of(
           DeadLetters.of(record, graph.name(), node, null, error, group.deadLetterTopic(), codec, Clock.systemUTC())));
-      Worker worker = Worker.create(config, handler, lastResort, metrics.workerListener(node)).start();
+      WorkerListener listener = metrics.workerListener(node);
+      // the supervisor calls this again, with the same settings, to replace the replica after a fatal error
+      Worker worker = supervisor.add(node, clientId, () -> Worker.create(config, handler, lastResort, listener).start());
       started.add(worker);
-      workers.add(worker);
       LOG.info("node {}: replica {} consuming {} (group {}, in flight up to {})", node, clientId, group.inbound(),
           group.groupId(), group.maxInFlight());
     }
@@ -163,7 +209,8 @@ public final class MeshRuntime implements AutoCloseable {
     List<Plan> below = plan.allPlans();
     for (Plan childPlan : below.subList(1, below.size())) {
       Graph child = graph.subGraphs().get(childPlan.graph());
-      MeshRuntime runtime = new MeshRuntime(child, childPlan, endpoints, meters, modelListener, replay).stateDir(stateDir);
+      MeshRuntime runtime = new MeshRuntime(child, childPlan, endpoints, meters, modelListener, replay).stateDir(stateDir)
+          .restartPolicy(restartPolicy);
       subGraphs.add(runtime);
       runtime.startNodes();
     }
@@ -192,10 +239,45 @@ public final class MeshRuntime implements AutoCloseable {
     };
   }
 
-  /** The workers started so far. */
+  /** The current worker of every replica started so far (a failed one until the supervisor replaces it). */
   public synchronized List<Worker> workers() {
-    return List.copyOf(workers);
+    return supervisor.workers();
   }
+
+  /**
+   * Whether every replica of this runtime, and of the graphs below it, is running or being
+   * replaced: false once a replica failed too often to be restarted again (see
+   * {@link #failedReplicas()}). A process should then report itself unhealthy or exit non-zero.
+   */
+  public boolean healthy() {
+    return failedReplicas().isEmpty();
+  }
+
+  /** The replicas, here and below, that failed too often to be restarted again (docs/decisions.md, D-016). */
+  public List<FailedReplica> failedReplicas() {
+    List<FailedReplica> failed = new ArrayList<>();
+    WorkerSupervisor<Worker> current;
+    synchronized (this) {
+      current = supervisor;
+    }
+    for (WorkerSupervisor.OpenCircuit open : current.openCircuits()) {
+      failed.add(new FailedReplica(graph.name(), open.node(), open.replica(), open.failures(), open.window(), open.lastFailure()));
+    }
+    subGraphs().forEach(child -> failed.addAll(child.failedReplicas()));
+    return List.copyOf(failed);
+  }
+
+  /**
+   * A node replica that is no longer restarted.
+   *
+   * @param graph its graph
+   * @param node its node
+   * @param replica its client id
+   * @param failures the fatal failures counted within {@code window}
+   * @param window the span of the policy's failure budget
+   * @param lastFailure the error that stopped it last
+   */
+  public record FailedReplica(String graph, String node, String replica, int failures, Duration window, Throwable lastFailure) {}
 
   /** The runtimes of the graphs below this one that {@link #startAll()} started (empty otherwise). */
   public synchronized List<MeshRuntime> subGraphs() {
@@ -217,11 +299,16 @@ public final class MeshRuntime implements AutoCloseable {
     return codec;
   }
 
-  /** Graceful stop of every worker (in parallel), then the shared clients. */
+  /** Graceful stop of every worker (in parallel; none is restarted from here on), then the shared clients. */
   @Override
   public void close() {
+    WorkerSupervisor<Worker> current;
+    synchronized (this) {
+      current = supervisor;
+    }
+    current.close(); // first: a replacement starting now is disposed of, and no later one starts
     List<Thread> stopping = new ArrayList<>();
-    for (Worker worker : workers()) {
+    for (Worker worker : current.workers()) {
       stopping.add(Thread.ofVirtual().start(worker::close));
     }
     for (JoinApp join : joins()) {

@@ -51,6 +51,10 @@ final class RuntimeMetrics {
     counter(MeshMetric.DEAD_LETTERS, "graph", graph, "node", node, "reason", reason).increment();
   }
 
+  void workerRestarted(String node) {
+    counter(MeshMetric.WORKER_RESTARTS, "graph", graph, "node", node).increment();
+  }
+
   void runFinished(String status) {
     counter(MeshMetric.RUNS_FINISHED, "graph", graph, "status", status).increment();
   }

@@ -20,7 +20,8 @@ public enum MeshMetric {
   RUNS_FINISHED("mesh.runs.finished", "Runs that reached a final status", Kind.COUNTER, List.of("graph", "status")),
   TRANSACTIONS("mesh.transactions", "Kafka transactions committed by a node's workers", Kind.COUNTER, Tags.NODE),
   TOOL_CALLS_REFUSED("mesh.tool.calls.refused", "Tool calls refused because the agent did not declare the tool", Kind.COUNTER, Tags.NODE),
-  DUPLICATE_TASKS("mesh.tasks.duplicate", "Tasks ignored because another task already started the run they name", Kind.COUNTER, Tags.NODE);
+  DUPLICATE_TASKS("mesh.tasks.duplicate", "Tasks ignored because another task already started the run they name", Kind.COUNTER, Tags.NODE),
+  WORKER_RESTARTS("mesh.worker.restarts", "Node replicas the runtime replaced after a fatal error stopped them", Kind.COUNTER, Tags.NODE);
 
   /** How the metric is recorded. */
   public enum Kind { COUNTER, GAUGE, TIMER }
