@@ -20,7 +20,8 @@ enum LuaScript {
   CLAIM_RELEASE("claim-release.lua"),
   LIST_APPEND("list-append.lua"),
   LIST_TRIM_HEAD("list-trim-head.lua"),
-  EDGE_CROSS("edge-cross.lua");
+  EDGE_CROSS("edge-cross.lua"),
+  RATE_TAKE("rate-take.lua");
 
   private final String resource;
   private final String source;
