@@ -2,6 +2,7 @@ package io.agentmesh.gateway;
 
 import io.agentmesh.core.graph.Graph;
 import io.agentmesh.core.state.MeshRedis;
+import io.agentmesh.core.state.RateBuckets;
 import io.agentmesh.core.state.StateConfig;
 import io.agentmesh.core.wire.TopicNames;
 import io.agentmesh.schemas.serde.WireCodec;
@@ -15,6 +16,7 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,6 +51,8 @@ public final class Gateway implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
   private static final int MAX_TRACKED_RUNS = 10_000;
   private static final int MAX_EVENTS_PER_RUN = 1_000;
+  /** How long a rate check waits for Redis before this instance decides alone (D-017). */
+  private static final Duration RATE_CHECK_TIMEOUT = Duration.ofSeconds(1);
 
   private enum State { BUILT, STARTED, CLOSED }
 
@@ -119,9 +123,10 @@ public final class Gateway implements AutoCloseable {
     opened.add(health);
     AtomicInteger sseStreams = new AtomicInteger();
     metrics.gauges(waiters::waiting, sseStreams::get);
-    metrics.warmUp(graphs.keySet());
-    HttpApi api = new HttpApi(vertx, graphs, new Authenticator(vertx, config.auth),
-        new RateLimiter(config.limits.ratePerSecond(), config.limits.burst(), System::nanoTime), config.limits,
+    metrics.warmUp(graphs.keySet(), topics.stream().flatMap(t -> java.util.stream.Stream.of(t.results(), t.events())).toList());
+    RateBuckets rateBuckets = RateBuckets.on(meshRedis);
+    RateLimiter rateLimiter = new RateLimiter(config.limits, rateBuckets::take, RATE_CHECK_TIMEOUT, System::nanoTime, metrics);
+    HttpApi api = new HttpApi(vertx, graphs, new Authenticator(vertx, config.auth), rateLimiter, config.limits,
         meshRedis, redis, publisher, waiters, feed, sseStreams, metrics, health, openApi());
     api.warmUp();
     // closed first (the list closes in reverse): stop taking requests before Redis and Kafka go

@@ -1,5 +1,6 @@
 package io.agentmesh.gateway;
 
+import io.agentmesh.core.metrics.MeshMetric;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -9,83 +10,82 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The gateway's metrics, served at {@code /metrics}. Names follow the mesh catalogue's rules
- * ({@code mesh.} prefix, lowercase dots) and every tag is bounded: routes are the route templates,
- * statuses HTTP codes, graphs those configured, reasons the fixed codes of {@link ApiError}s.
+ * The gateway's metrics, served at {@code /metrics}, named from the mesh catalogue
+ * ({@link MeshMetric}{@code .GATEWAY_*}) with its tag keys. Every tag is bounded: routes are the
+ * route templates, statuses HTTP codes, graphs and topics those configured, reasons the fixed codes
+ * of {@link ApiError}s. No meter is tagged by caller: JWT subjects are not bounded by any config.
  */
 final class GatewayMetrics {
 
-  static final String REQUESTS = "mesh.gateway.requests";
-  static final String REJECTED = "mesh.gateway.rejected";
-  static final String RUNS_SUBMITTED = "mesh.gateway.runs.submitted";
-  static final String SYNC_WAITS = "mesh.gateway.sync.waits";
-  static final String SSE_STREAMS = "mesh.gateway.sse.streams";
-  static final String UNREADABLE = "mesh.gateway.records.unreadable";
-  static final String RESULT_LAG = "mesh.gateway.result.lag";
-  static final String SUBMIT_TIME = "mesh.gateway.submit.time";
-  static final String RESULT_READ_LAG = "mesh.gateway.result.read.lag";
-
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
-  /** Creates the meters known up front, so their classes load (and histograms are allocated) at start, not on an event loop. */
-  void warmUp(Iterable<String> graphs) {
+  /**
+   * Creates the meters known up front, so their classes load (and histograms are allocated) at start,
+   * not on an event loop, and so counters a dashboard alerts on read 0 rather than being absent.
+   */
+  void warmUp(Iterable<String> graphs, Iterable<String> topics) {
     for (String graph : graphs) {
       for (String mode : new String[] {"async", "sync"}) {
-        Counter.builder(RUNS_SUBMITTED).tags("graph", graph, "mode", mode).register(registry);
+        counter(MeshMetric.GATEWAY_RUNS_SUBMITTED, "graph", graph, "mode", mode);
       }
       submitTime(graph, 0);
     }
+    for (String topic : topics) {
+      counter(MeshMetric.GATEWAY_RECORDS_UNREADABLE, "topic", topic);
+    }
+    for (String cause : new String[] {"error", "timeout"}) {
+      counter(MeshMetric.GATEWAY_RATE_LIMIT_FALLBACKS, "cause", cause);
+    }
     request("/v1/graphs/{graph}/runs", "POST", 202, 0);
     request("/v1/graphs/{graph}/runs", "POST", 200, 0);
-    Counter.builder(REJECTED).tag("reason", "schema_violation").register(registry);
+    counter(MeshMetric.GATEWAY_REJECTED, "reason", "schema_violation");
     registry.scrape();
   }
 
   void gauges(Supplier<Number> syncWaits, Supplier<Number> sseStreams) {
-    Gauge.builder(SYNC_WAITS, syncWaits).description("Sync calls waiting for a result").register(registry);
-    Gauge.builder(SSE_STREAMS, sseStreams).description("Open event streams").register(registry);
+    gauge(MeshMetric.GATEWAY_SYNC_WAITS, syncWaits);
+    gauge(MeshMetric.GATEWAY_SSE_STREAMS, sseStreams);
   }
 
   void request(String route, String method, int status, long nanos) {
-    Timer.builder(REQUESTS).description("HTTP requests handled, by route template, method and status")
-        .tags("route", route, "method", method, "status", Integer.toString(status))
-        .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    timer(MeshMetric.GATEWAY_REQUESTS, "route", route, "method", method, "status", Integer.toString(status))
+        .record(nanos, TimeUnit.NANOSECONDS);
   }
 
   void rejected(String reason) {
-    Counter.builder(REJECTED).description("Requests refused, by error code").tag("reason", reason).register(registry).increment();
+    counter(MeshMetric.GATEWAY_REJECTED, "reason", reason).increment();
   }
 
   void submitted(String graph, String mode) {
-    Counter.builder(RUNS_SUBMITTED).description("Runs published to ingress, by graph and mode (async, sync)")
-        .tags("graph", graph, "mode", mode).register(registry).increment();
+    counter(MeshMetric.GATEWAY_RUNS_SUBMITTED, "graph", graph, "mode", mode).increment();
   }
 
   /** From a result's finishedAt (the worker's clock) to this gateway reading it: the commit and the fetch. */
   void resultLag(long millis) {
-    Timer.builder(RESULT_LAG).description("From a run's finishedAt to the gateway reading its committed result")
-        .publishPercentiles(0.5, 0.99).register(registry).record(Math.max(0, millis), TimeUnit.MILLISECONDS);
+    percentiles(MeshMetric.GATEWAY_RESULT_LAG).record(Math.max(0, millis), TimeUnit.MILLISECONDS);
   }
 
   /** From a result record's timestamp (its producer's send, in the worker's commit pass) to this gateway reading it. */
   void resultReadLag(long millis) {
-    Timer.builder(RESULT_READ_LAG).description("From a result record's timestamp (sent in the worker's commit) to the gateway reading it")
-        .publishPercentiles(0.5, 0.99).register(registry).record(Math.max(0, millis), TimeUnit.MILLISECONDS);
+    percentiles(MeshMetric.GATEWAY_RESULT_READ_LAG).record(Math.max(0, millis), TimeUnit.MILLISECONDS);
   }
 
   /** From a request's arrival to its task being acknowledged by the broker. */
   void submitTime(String graph, long nanos) {
-    Timer.builder(SUBMIT_TIME).description("From a run request's arrival to the broker's acknowledgement of its task")
-        .tag("graph", graph).publishPercentiles(0.5, 0.99).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    percentiles(MeshMetric.GATEWAY_SUBMIT_TIME, "graph", graph).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  void unreadable(String topic) {
+    counter(MeshMetric.GATEWAY_RECORDS_UNREADABLE, "topic", topic).increment();
+  }
+
+  /** A rate check this instance decided with its own bucket; {@code cause} is {@code error} or {@code timeout}. */
+  void rateLimitFallback(String cause) {
+    counter(MeshMetric.GATEWAY_RATE_LIMIT_FALLBACKS, "cause", cause).increment();
   }
 
   PrometheusMeterRegistry registry() {
     return registry;
-  }
-
-  void unreadable(String topic) {
-    Counter.builder(UNREADABLE).description("Result or event records the gateway could not decode")
-        .tag("topic", topic).register(registry).increment();
   }
 
   String scrape() {
@@ -94,5 +94,22 @@ final class GatewayMetrics {
 
   void close() {
     registry.close();
+  }
+
+  private Counter counter(MeshMetric metric, String... tags) {
+    return Counter.builder(metric.metricName()).description(metric.description()).tags(tags).register(registry);
+  }
+
+  private Timer timer(MeshMetric metric, String... tags) {
+    return Timer.builder(metric.metricName()).description(metric.description()).tags(tags).register(registry);
+  }
+
+  private Timer percentiles(MeshMetric metric, String... tags) {
+    return Timer.builder(metric.metricName()).description(metric.description()).tags(tags)
+        .publishPercentiles(0.5, 0.99).register(registry);
+  }
+
+  private void gauge(MeshMetric metric, Supplier<Number> value) {
+    Gauge.builder(metric.metricName(), value).description(metric.description()).register(registry);
   }
 }

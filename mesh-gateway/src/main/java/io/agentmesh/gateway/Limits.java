@@ -7,7 +7,8 @@ import java.util.Objects;
  * What one gateway instance accepts before it says no.
  *
  * @param maxBodyBytes largest request body; bigger ones get 413
- * @param ratePerSecond requests per second per caller (API key, JWT subject); 0 turns the limit off
+ * @param ratePerSecond requests per second per caller (API key, JWT subject), across every instance
+ *     on the same Redis; 0 turns the limit off
  * @param burst requests a caller may make at once before the rate applies
  * @param maxSyncWaits sync calls waiting for a result at once; more get 503
  * @param maxSseStreams open event streams; more get 503

@@ -1,8 +1,9 @@
 package io.agentmesh.gateway;
 
 /**
- * A token bucket: holds up to {@code burst} tokens, refilled at {@code ratePerSecond}; a request
- * takes one. Time is passed in (nanoseconds, monotonic) so tests need no clock.
+ * An in-process token bucket: holds up to {@code burst} tokens, refilled at {@code ratePerSecond};
+ * a request takes one. Used only while Redis does not answer rate checks ({@link RateLimiter}).
+ * Time is passed in (nanoseconds, monotonic) so tests need no clock.
  */
 final class TokenBucket {
 

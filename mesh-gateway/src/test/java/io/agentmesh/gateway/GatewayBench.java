@@ -1,6 +1,7 @@
 package io.agentmesh.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.agentmesh.core.metrics.MeshMetric;
 import io.agentmesh.infra.LocalInfra;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -49,7 +50,8 @@ public final class GatewayBench {
       Phase measured = run(http, uri, clients, seconds);
       System.out.printf("measured: %s%n", measured.summary(seconds));
       System.out.printf("gateway blocked-thread events: %d%n", gateway.blockedThreadEvents());
-      for (String name : List.of(GatewayMetrics.SUBMIT_TIME, GatewayMetrics.RESULT_LAG, GatewayMetrics.RESULT_READ_LAG)) {
+      for (MeshMetric metric : List.of(MeshMetric.GATEWAY_SUBMIT_TIME, MeshMetric.GATEWAY_RESULT_LAG, MeshMetric.GATEWAY_RESULT_READ_LAG)) {
+        String name = metric.metricName();
         var timer = gateway.metrics().registry().find(name).timer();
         if (timer != null) {
           var snapshot = timer.takeSnapshot();

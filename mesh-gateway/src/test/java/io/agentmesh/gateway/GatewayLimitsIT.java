@@ -3,6 +3,7 @@ package io.agentmesh.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.agentmesh.core.metrics.MeshMetric;
 import io.agentmesh.infra.junit.MeshInfraTest;
 import io.agentmesh.infra.junit.SharedInfra;
 import io.agentmesh.infra.model.Latency;
@@ -11,8 +12,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -23,7 +26,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Rate limit, body limit, sync-wait and stream limits, and Idempotency-Key. */
+/** Rate limit (one per key across instances), body limit, sync-wait and stream limits, Idempotency-Key, and /metrics. */
 @MeshInfraTest
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class GatewayLimitsIT {
@@ -50,6 +53,84 @@ class GatewayLimitsIT {
       assertThat(limited.json().path("details").path("limit").asText()).isEqualTo("ratePerSecond");
       assertThat(Integer.parseInt(limited.header("Retry-After"))).isBetween(1, 2);
       await().atMost(Duration.ofSeconds(5)).until(() -> http.get("/v1/graphs").status() == 200);
+    }
+  }
+
+  @Test
+  void twoInstancesShareOneRateLimitPerKey() {
+    String name = infra.uniqueName("shared-key");
+    String other = infra.uniqueName("other-key");
+    AuthConfig auth = AuthConfig.builder()
+        .apiKey(name, AuthConfig.sha256Hex(name + "-secret"), Set.of("*"))
+        .apiKey(other, AuthConfig.sha256Hex(other + "-secret"), Set.of("*"))
+        .build();
+    double rate = 0.5;
+    int burst = 4;
+    Limits limits = Limits.defaults().withRateLimit(rate, burst);
+    try (RunningGraph graph = RunningGraph.pipeline(infra, infra.uniqueName("lim-shared"), "sim-default", "answer");
+         Gateway a = Gateways.start(infra, List.of(graph.graph), auth, limits);
+         Gateway b = Gateways.start(infra, List.of(graph.graph), auth, limits)) {
+      List<Http> instances = List.of(new Http(a.url(), "X-API-Key", name + "-secret"), new Http(b.url(), "X-API-Key", name + "-secret"));
+      List<Http.Reply> replies = new ArrayList<>();
+      long began = System.nanoTime();
+      for (int i = 0; i < 16; i++) {
+        replies.add(instances.get(i % 2).get("/v1/graphs"));
+      }
+      double elapsedSeconds = (System.nanoTime() - began) / 1e9;
+      long allowed = replies.stream().filter(r -> r.status() == 200).count();
+      assertThat(replies).extracting(Http.Reply::status).containsOnly(200, 429);
+      assertThat(allowed).as("allowed by both instances together in %.2f s at %s/s, burst %d", elapsedSeconds, rate, burst)
+          .isBetween((long) burst, burst + (long) Math.floor(rate * elapsedSeconds + 0.01));
+      for (int instance = 0; instance < 2; instance++) {
+        List<Http.Reply> limited = new ArrayList<>();
+        for (int i = instance; i < replies.size(); i += 2) {
+          if (replies.get(i).status() == 429) {
+            limited.add(replies.get(i));
+          }
+        }
+        assertThat(limited).as("429s from instance %d", instance).isNotEmpty().allSatisfy(reply -> {
+          assertThat(reply.json().path("error").asText()).isEqualTo("rate_limited");
+          long retryAfter = Long.parseLong(reply.header("Retry-After"));
+          assertThat(retryAfter).as("one token per 2 s").isBetween(1L, 2L);
+          assertThat(reply.json().path("details").path("retryAfterSeconds").asLong()).isEqualTo(retryAfter);
+        });
+      }
+
+      assertThat(new Http(a.url(), "X-API-Key", other + "-secret").get("/v1/graphs").status()).as("another key, on A").isEqualTo(200);
+      assertThat(new Http(b.url(), "X-API-Key", other + "-secret").get("/v1/graphs").status()).as("another key, on B").isEqualTo(200);
+      await().atMost(Duration.ofSeconds(5)).until(() -> instances.get(1).get("/v1/graphs").status() == 200);
+
+      for (Gateway gateway : List.of(a, b)) {
+        String metrics = new Http(gateway.url()).get("/metrics").body();
+        assertThat(metrics)
+            .contains("mesh_gateway_requests_seconds_count{method=\"GET\",route=\"/v1/*\",status=\"429\"}")
+            .contains("mesh_gateway_rejected_total{reason=\"rate_limited\"}")
+            .as("every check answered by Redis, none decided alone")
+            .contains("mesh_gateway_rate_limit_fallbacks_total{cause=\"error\"} 0.0")
+            .contains("mesh_gateway_rate_limit_fallbacks_total{cause=\"timeout\"} 0.0");
+        assertThat(gateway.blockedThreadEvents()).isZero();
+      }
+    }
+  }
+
+  @Test
+  void metricsExposeEveryGatewayMetricOfTheCatalogue() {
+    try (RunningGraph graph = RunningGraph.pipeline(infra, infra.uniqueName("lim-metrics"), "sim-default", "answer");
+         Gateway gateway = Gateways.open(infra, graph.graph)) {
+      Http http = new Http(gateway.url());
+      assertThat(http.post("/v1/graphs/" + graph.graph.name() + "/runs?wait=30s", "{\"question\": \"counted\"}").status()).isEqualTo(200);
+      assertThat(http.get("/v1/graphs/nope").status()).isEqualTo(404);
+      String metrics = http.get("/metrics").body();
+      List<MeshMetric> gatewayMetrics = Arrays.stream(MeshMetric.values()).filter(m -> m.metricName().startsWith("mesh.gateway.")).toList();
+      assertThat(gatewayMetrics).hasSizeGreaterThanOrEqualTo(10).allSatisfy(metric -> {
+        String name = metric.metricName().replace('.', '_');
+        assertThat(metrics).as("%s in /metrics", metric).contains(switch (metric.kind()) {
+          case COUNTER -> name + "_total{";
+          case TIMER -> name + "_seconds_count";
+          case GAUGE -> "\n" + name + " ";
+        });
+      });
+      assertThat(metrics).contains("mesh_gateway_runs_submitted_total{graph=\"" + graph.graph.name() + "\",mode=\"sync\"} 1.0");
     }
   }
 

@@ -21,7 +21,17 @@ public enum MeshMetric {
   TRANSACTIONS("mesh.transactions", "Kafka transactions committed by a node's workers", Kind.COUNTER, Tags.NODE),
   TOOL_CALLS_REFUSED("mesh.tool.calls.refused", "Tool calls refused because the agent did not declare the tool", Kind.COUNTER, Tags.NODE),
   DUPLICATE_TASKS("mesh.tasks.duplicate", "Tasks ignored because another task already started the run they name", Kind.COUNTER, Tags.NODE),
-  WORKER_RESTARTS("mesh.worker.restarts", "Node replicas the runtime replaced after a fatal error stopped them", Kind.COUNTER, Tags.NODE);
+  WORKER_RESTARTS("mesh.worker.restarts", "Node replicas the runtime replaced after a fatal error stopped them", Kind.COUNTER, Tags.NODE),
+  GATEWAY_REQUESTS("mesh.gateway.requests", "HTTP requests handled by the gateway, by route template, method and status", Kind.TIMER, List.of("route", "method", "status")),
+  GATEWAY_REJECTED("mesh.gateway.rejected", "Requests the gateway refused, by error code", Kind.COUNTER, List.of("reason")),
+  GATEWAY_RUNS_SUBMITTED("mesh.gateway.runs.submitted", "Runs the gateway published to ingress, by graph and mode (async, sync)", Kind.COUNTER, List.of("graph", "mode")),
+  GATEWAY_SYNC_WAITS("mesh.gateway.sync.waits", "Sync calls waiting for a result in this gateway", Kind.GAUGE, List.of()),
+  GATEWAY_SSE_STREAMS("mesh.gateway.sse.streams", "Event streams open in this gateway", Kind.GAUGE, List.of()),
+  GATEWAY_SUBMIT_TIME("mesh.gateway.submit.time", "From a run request's arrival to the broker's acknowledgement of its task", Kind.TIMER, List.of("graph")),
+  GATEWAY_RESULT_LAG("mesh.gateway.result.lag", "From a run's finishedAt to the gateway reading its committed result", Kind.TIMER, List.of()),
+  GATEWAY_RESULT_READ_LAG("mesh.gateway.result.read.lag", "From a result record's timestamp (sent in the worker's commit) to the gateway reading it", Kind.TIMER, List.of()),
+  GATEWAY_RECORDS_UNREADABLE("mesh.gateway.records.unreadable", "Result or event records the gateway could not decode, by topic", Kind.COUNTER, List.of("topic")),
+  GATEWAY_RATE_LIMIT_FALLBACKS("mesh.gateway.rate.limit.fallbacks", "Rate checks this gateway decided alone because Redis failed or was late (cause: error, timeout)", Kind.COUNTER, List.of("cause"));
 
   /** How the metric is recorded. */
   public enum Kind { COUNTER, GAUGE, TIMER }

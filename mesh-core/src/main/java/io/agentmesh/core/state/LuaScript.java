@@ -21,7 +21,8 @@ enum LuaScript {
   LIST_APPEND("list-append.lua"),
   LIST_APPEND_ONCE("list-append-once.lua"),
   LIST_TRIM_HEAD("list-trim-head.lua"),
-  EDGE_CROSS("edge-cross.lua");
+  EDGE_CROSS("edge-cross.lua"),
+  RATE_TAKE("rate-take.lua");
 
   private final String resource;
   private final String source;

@@ -87,6 +87,14 @@ public final class RedisKeys {
     return prefix + ":{idem:" + segment("digest", digest) + "}:idem";
   }
 
+  /**
+   * A caller's rate-limit bucket, shared by every gateway on this Redis. {@code caller} names an
+   * API key or a token subject, so it carries its own hash tag, not a run's.
+   */
+  public String rateBucket(String caller) {
+    return prefix + ":{rate:" + segment("caller", caller) + "}:rate";
+  }
+
   /** The glob matching every key of a run (for inspection and tests; never for hot paths). */
   public String runPattern(String runId) {
     return base(runId, "*");

@@ -33,6 +33,13 @@ class RedisKeysTest {
   }
 
   @Test
+  void aRateBucketIsHashTaggedByItsCallerWhateverTheName() {
+    assertThat(keys.rateBucket("key:ci")).isEqualTo("mesh:{rate:key%3Aci}:rate");
+    assertThat(keys.rateBucket("jwt:}{evil")).isEqualTo("mesh:{rate:jwt%3A%7D%7Bevil}:rate");
+    assertThat(SlotHash.getSlot(keys.rateBucket("key:a"))).isEqualTo(SlotHash.getSlot("{rate:key%3Aa}"));
+  }
+
+  @Test
   void rejectsRunIdsThatWouldBreakTheHashTag() {
     assertThatThrownBy(() -> keys.run("a}b")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a}b");
     assertThatThrownBy(() -> keys.run(" ")).isInstanceOf(IllegalArgumentException.class);
