@@ -38,7 +38,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -205,6 +204,11 @@ final class HopHandler implements RecordHandler {
       output = fromCheckpoint(checkpoint.get());
     } else {
       output = run(hop, payloadOf(hop), state);
+      if (!output.stateUpdates().isEmpty()) {
+        // before the checkpoint: a crash in between runs the node again, and the update, recorded
+        // under this input's id, is not applied twice; after it, a crash would lose the update
+        state = merged(runId, hop.getInputId(), output.stateUpdates());
+      }
       CompletionStage<Void> saved = redis.checkpoints().save(toCheckpoint(hop, output));
       long tokens = output.tokensIn() + output.tokensOut();
       CompletionStage<Long> charged = tokens == 0 ? null : redis.runRecords().addTokens(runId, tokens);
@@ -212,9 +216,6 @@ final class HopHandler implements RecordHandler {
         runRead = redis.runRecords().get(runId); // after the tokens above: the result reports them
       }
       await(saved);
-      if (!output.stateUpdates().isEmpty()) {
-        state = merged(runId, hop.getInputId(), output.stateUpdates());
-      }
       long total = charged == null ? 0 : await(charged);
       metrics.tokens(node, output.tokensIn(), output.tokensOut());
       if (graph.guards().tokenBudget().isPresent() && total > graph.guards().tokenBudget().getAsLong()) {

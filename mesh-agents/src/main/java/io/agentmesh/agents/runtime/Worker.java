@@ -332,7 +332,10 @@ public final class Worker implements AutoCloseable {
     try {
       producer.abortTransaction();
     } catch (KafkaException e) {
-      LOG.warn("worker {}: abort failed: {}", config.clientId(), e.toString());
+      // Kafka refuses an abort only when the producer cannot go on (a fatal error it reported as
+      // something else, e.g. fenced during EndTxn, or a state it lost track of): retrying would
+      // loop forever, so the worker stops and its runtime replaces it with a fresh producer
+      throw new IllegalStateException("worker " + config.clientId() + ": the failed transaction could not be aborted: " + e, e);
     }
     rewind();
   }

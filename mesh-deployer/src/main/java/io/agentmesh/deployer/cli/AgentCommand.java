@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -78,13 +80,31 @@ final class AgentCommand implements Callable<Integer> {
           out.println("agent " + graphName + "/" + node + " x" + replicas + " consuming " + plan.group(node).inbound());
         }
       });
+      AtomicBoolean closed = new AtomicBoolean();
+      Runnable closeAll = () -> {
+        if (closed.compareAndSet(false, true)) {
+          runtimes.forEach(MeshRuntime::close);
+        }
+      };
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        runtimes.forEach(MeshRuntime::close);
+        closeAll.run();
         stopped.countDown();
       }, "mesh-agent-shutdown"));
       out.println("metrics " + metrics.url());
       out.flush();
-      stopped.await();
+      while (!stopped.await(1, TimeUnit.SECONDS)) {
+        List<MeshRuntime.FailedReplica> failed = runtimes.stream().flatMap(r -> r.failedReplicas().stream()).toList();
+        if (!failed.isEmpty()) {
+          // the runtime gave up replacing these replicas in-process (D-016): exit non-zero, so the
+          // process supervisor (Kubernetes) starts a fresh process instead of leaving a stalled one
+          var err = spec.commandLine().getErr();
+          failed.forEach(f -> err.printf("mesh agent: replica %s of %s/%s failed %d times within %s and is not restarted: %s%n",
+              f.replica(), f.graph(), f.node(), f.failures(), f.window(), f.lastFailure()));
+          err.flush();
+          closeAll.run();
+          return 1;
+        }
+      }
     }
     return 0;
   }
