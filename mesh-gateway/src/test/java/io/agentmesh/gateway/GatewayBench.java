@@ -2,6 +2,7 @@ package io.agentmesh.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentmesh.core.metrics.MeshMetric;
+import io.agentmesh.core.wire.TopicNames;
 import io.agentmesh.infra.LocalInfra;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -10,18 +11,32 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Sync invoke through the gateway: a 1-node graph on the zero-latency simulator model, N clients
  * each sending its next request as soon as the previous one answers. Reports throughput, latency
- * percentiles, and the gateway's overhead: each call's latency minus the run's own time
- * ({@code finishedAt - startedAt} of its result). Not part of the test run:
+ * percentiles, and the gateway's overhead two ways: each call's latency minus the run's own time
+ * ({@code finishedAt - startedAt} of its result: the worker's commit counts as overhead), and each
+ * call's latency minus the run's time as a plain read_committed Kafka client sees it (task on
+ * ingress -> result readable, noted by a witness consumer): what the gateway adds over publishing
+ * the task and reading the result directly. Not part of the test run:
  * {@code ./mvnw -B -q -pl mesh-gateway -am -Pbench verify -DskipTests} (args via -Dexec.args is not
  * wired; edit CLIENTS/SECONDS or run the class with: clients seconds warmupSeconds).
  */
@@ -43,12 +58,15 @@ public final class GatewayBench {
       HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(gateway.port())
           .setKeepAlive(true).setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(clients));
       String uri = "/v1/graphs/" + graph.graph.name() + "/runs?wait=30s";
+      Witness witness = Witness.start(infra.kafka().bootstrapServers(), TopicNames.of(graph.graph.name()).results());
       System.out.printf("gateway bench: %d clients, %d s warm-up, %d s measured, graph %s (1 node, sim-default: no latency)%n",
           clients, warmup, seconds, graph.graph.name());
       Phase warm = run(http, uri, clients, warmup);
       System.out.printf("warm-up: %s%n", warm.summary(warmup));
       Phase measured = run(http, uri, clients, seconds);
       System.out.printf("measured: %s%n", measured.summary(seconds));
+      System.out.printf("measured, against a Kafka client: %s%n", measured.againstKafkaClient(witness));
+      witness.close();
       System.out.printf("gateway blocked-thread events: %d%n", gateway.blockedThreadEvents());
       for (MeshMetric metric : List.of(MeshMetric.GATEWAY_SUBMIT_TIME, MeshMetric.GATEWAY_RESULT_LAG, MeshMetric.GATEWAY_RESULT_READ_LAG)) {
         String name = metric.metricName();
@@ -76,6 +94,34 @@ public final class GatewayBench {
     final Recorder after = new Recorder(3);
     final LongAdder ok = new LongAdder();
     final ConcurrentHashMap<String, LongAdder> other = new ConcurrentHashMap<>();
+    /** Per answered run: client send, ingress record timestamp, answer (epoch ms); for the witness comparison. */
+    final ConcurrentLinkedQueue<Call> calls = new ConcurrentLinkedQueue<>();
+
+    /**
+     * Overhead as what the gateway adds over a Kafka client: latency minus the run's time as a
+     * read_committed consumer sees it (task on ingress -> result readable), per run, and the part
+     * after the result became readable (gateway read + HTTP answer).
+     */
+    String againstKafkaClient(Witness witness) {
+      witness.awaitQuiet();
+      Histogram overhead = new Histogram(3);
+      Histogram after = new Histogram(3);
+      int unseen = 0;
+      for (Call call : calls) {
+        Long seen = witness.seenAt(call.runId());
+        if (seen == null) {
+          unseen++;
+          continue;
+        }
+        long runMs = Math.max(0, seen - call.startedAt());
+        overhead.recordValue(Math.max(0, (call.answeredAt() - call.sentAt()) - runMs));
+        after.recordValue(Math.max(0, call.answeredAt() - seen));
+      }
+      return String.format("%d runs (%d not seen by the witness); overhead (latency - (result readable - task on ingress)) ms "
+              + "p50 %d p90 %d p99 %d max %d; after the result was readable (gateway read + answer) p50 %d p99 %d",
+          overhead.getTotalCount(), unseen, overhead.getValueAtPercentile(50), overhead.getValueAtPercentile(90),
+          overhead.getValueAtPercentile(99), overhead.getMaxValue(), after.getValueAtPercentile(50), after.getValueAtPercentile(99));
+    }
 
     String summary(int seconds) {
       var l = latency.getIntervalHistogram();
@@ -122,8 +168,11 @@ public final class GatewayBench {
                 phase.latency.recordValue(micros);
                 long runMicros = result.path("durationMs").asLong() * 1_000;
                 phase.overhead.recordValue(Math.max(0, micros - runMicros));
-                phase.before.recordValue(Math.max(0, java.time.Instant.parse(result.path("startedAt").asText()).toEpochMilli() - sentAt));
-                phase.after.recordValue(Math.max(0, System.currentTimeMillis() - java.time.Instant.parse(result.path("finishedAt").asText()).toEpochMilli()));
+                phase.before.recordValue(Math.max(0, Instant.parse(result.path("startedAt").asText()).toEpochMilli() - sentAt));
+                long answeredAt = System.currentTimeMillis();
+                phase.after.recordValue(Math.max(0, answeredAt - Instant.parse(result.path("finishedAt").asText()).toEpochMilli()));
+                phase.calls.add(new Call(result.path("runId").asText(), sentAt,
+                    Instant.parse(result.path("startedAt").asText()).toEpochMilli(), answeredAt));
               } else {
                 phase.other.computeIfAbsent(Integer.toString(response.statusCode()), s -> new LongAdder()).increment();
               }
@@ -135,6 +184,70 @@ public final class GatewayBench {
           }
           loop(http, uri, client, n + 1, end, phase, done);
         });
+  }
+
+  private record Call(String runId, long sentAt, long startedAt, long answeredAt) {}
+
+  /**
+   * A plain read_committed consumer of the results topic, configured as the gateway's own reader
+   * (no group, every partition, fetch.max.wait 10 ms): notes when each run's result became readable
+   * to any Kafka client.
+   */
+  private static final class Witness implements AutoCloseable {
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final ConcurrentHashMap<String, Long> seen = new ConcurrentHashMap<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile long lastRecordAt = System.currentTimeMillis();
+
+    private Witness(String bootstrap, String topic) {
+      consumer = new KafkaConsumer<>(Map.of(
+          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+          ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+          ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+          ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10),
+          new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToEnd(partitions);
+      partitions.forEach(consumer::position);
+      thread = Thread.ofPlatform().daemon().name("bench-witness").start(this::loop);
+    }
+
+    static Witness start(String bootstrap, String topic) {
+      return new Witness(bootstrap, topic);
+    }
+
+    private void loop() {
+      while (running) {
+        var records = consumer.poll(Duration.ofMillis(50));
+        long now = System.currentTimeMillis();
+        for (var record : records) {
+          seen.putIfAbsent(new String(record.key(), StandardCharsets.UTF_8), now);
+          lastRecordAt = now;
+        }
+      }
+      consumer.close();
+    }
+
+    Long seenAt(String runId) {
+      return seen.get(runId);
+    }
+
+    /** Waits (at most 5 s) until no result arrived for 500 ms, so the last answered runs are seen. */
+    void awaitQuiet() {
+      long deadline = System.currentTimeMillis() + 5_000;
+      while (System.currentTimeMillis() - lastRecordAt < 500 && System.currentTimeMillis() < deadline) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running = false;
+      thread.join(5_000);
+    }
   }
 
   private static JsonNode parse(Buffer body) {
