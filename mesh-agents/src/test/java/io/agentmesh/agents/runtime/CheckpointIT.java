@@ -55,7 +55,7 @@ class CheckpointIT {
       RunResult first = mesh.result(runId, WAIT);
       assertThat(first.getStatus()).isEqualTo(RunStatus.SUCCEEDED);
 
-      mesh.submit(runId, task); // the same task again: same run id, so the same input id at the writer
+      runtime = mesh.redeliverFromStart(runtime, "writer"); // the task comes again, as after a crash
 
       List<Hop> hops = mesh.hops("writer", "echo", 2, WAIT);
       assertThat(hops).hasSize(2);

@@ -1,5 +1,7 @@
 package io.agentmesh.agents.runtime;
 
+import static org.awaitility.Awaitility.await;
+
 import io.agentmesh.core.graph.DeploymentSpec;
 import io.agentmesh.core.graph.Graph;
 import io.agentmesh.core.graph.GraphLoader;
@@ -30,6 +32,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -104,6 +107,29 @@ final class MeshHarness implements AutoCloseable {
   /** A new runtime running every node as the spec asks. */
   MeshRuntime startAll() {
     return runtime().startAll();
+  }
+
+  /**
+   * A real redelivery, as after a crash: stops {@code running}, moves {@code node}'s consumer group
+   * back to the start of its inbound topics, and starts every node again in a new runtime, which
+   * reads those records again at their old offsets.
+   */
+  MeshRuntime redeliverFromStart(MeshRuntime running, String node) {
+    running.close();
+    String group = plan.group(node).groupId();
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka))) {
+      Map<TopicPartition, OffsetAndMetadata> start = new HashMap<>();
+      for (String topic : plan.group(node).inbound()) {
+        admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions()
+            .forEach(p -> start.put(new TopicPartition(topic, p.partition()), new OffsetAndMetadata(0)));
+      }
+      // the group takes new offsets once its stopped members have left it
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+          .untilAsserted(() -> admin.alterConsumerGroupOffsets(group, start).all().get(10, TimeUnit.SECONDS));
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot rewind group " + group, e);
+    }
+    return startAll();
   }
 
   /** Records a runtime's workers of {@code node} consumed (all topics). */

@@ -118,7 +118,7 @@ class ToolsIT {
          MeshHarness mesh = MeshHarness.of(infra, weatherGraph(infra.uniqueName("tools"), model, tools));
          RedisClient redis = RedisClient.create(infra.redisUri());
          StatefulRedisConnection<String, String> connection = redis.connect()) {
-      mesh.startAll();
+      MeshRuntime runtime = mesh.startAll();
       String runId = "redeliver-" + UUID.randomUUID();
       mesh.submit(runId, "{\"q\": \"weather in Oslo\"}");
       assertThat(ExamplesIT.text(mesh.result(runId, WAIT))).isEqualTo("It is 18 degrees.");
@@ -128,7 +128,7 @@ class ToolsIT {
       // checkpoint is gone, the same input comes again
       String inputId = runId + ":" + Edge.START;
       assertThat(connection.sync().del(mesh.redis().keys().checkpoint(runId, "agent", inputId))).isEqualTo(1);
-      mesh.submit(runId, "{\"q\": \"weather in Oslo\"}");
+      mesh.redeliverFromStart(runtime, "agent");
 
       List<RunResult> results = mesh.resultsOf(runId, 2, WAIT);
       assertThat(results).hasSize(2);
