@@ -63,7 +63,8 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--speed", defaultValue = "1", description = "1 = the recorded inter-arrival gaps, 2 = twice as fast, 0 = as fast as possible (default ${DEFAULT-VALUE}).")
   private double speed;
 
-  @Option(names = "--same-run-ids", description = "Keep the recorded run ids (default: new ones, so each task is a new run).")
+  @Option(names = "--same-run-ids", description = "Keep the recorded run ids (default: new ones, so each task is a new run). "
+      + "Against the Redis that holds the recorded runs, tasks of existing runs are ignored as duplicates.")
   private boolean sameRunIds;
 
   @Option(names = "--deterministic", description = "Run the target graph here with recorded model replies instead of model calls; "
