@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,6 +56,8 @@ import org.slf4j.LoggerFactory;
 public final class Worker implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+  /** How long a poll thread waits for a completion while only some partitions are paused: new records of the others wait at most this. */
+  private static final long PAUSED_FETCH_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   /** Lifecycle: NEW -> RUNNING -> DRAINING -> STOPPED, or FAILED from RUNNING/DRAINING. */
   public enum State { NEW, RUNNING, DRAINING, STOPPED, FAILED }
@@ -73,6 +76,9 @@ public final class Worker implements AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final WorkerListener listener;
   private volatile boolean polling;
+  /** True while the poll thread waits for a completion itself (partitions paused, see {@link #pollWhilePaused}). */
+  private volatile boolean idleWaiting;
+  private final Semaphore completed = new Semaphore(0);
   /** Set by the first completion that wakes a poll, so the others of the same pass do not wake it again. */
   private final AtomicBoolean wakeupSent = new AtomicBoolean();
   private volatile boolean stopRequested;
@@ -169,6 +175,9 @@ public final class Worker implements AutoCloseable {
   }
 
   private ConsumerRecords<byte[], byte[]> poll() {
+    if (!consumer.paused().isEmpty()) {
+      return pollWhilePaused();
+    }
     wakeupSent.set(false);
     polling = true;
     try {
@@ -179,6 +188,39 @@ public final class Worker implements AutoCloseable {
     } finally {
       polling = false;
     }
+  }
+
+  /**
+   * With a partition paused, the consumer (group protocol "consumer", Kafka 4.3) spins inside a
+   * blocking poll until its timeout: it puts the paused partitions' buffered fetches back and that
+   * wakes its own wait again (KAFKA-21084). Back-pressure pauses partitions exactly when the worker
+   * is busiest, so that spin took a core away from the handlers (found profiling the in-flight
+   * benchmark). So: one non-blocking poll (fetches of the other partitions, rebalance callbacks),
+   * then wait for a completion here; briefly when some partitions still fetch, up to the poll
+   * timeout when all are paused.
+   */
+  private ConsumerRecords<byte[], byte[]> pollWhilePaused() {
+    ConsumerRecords<byte[], byte[]> records;
+    try {
+      records = consumer.poll(Duration.ZERO);
+    } catch (WakeupException e) {
+      records = ConsumerRecords.empty();
+    }
+    if (records.isEmpty()) {
+      boolean allPaused = consumer.paused().containsAll(consumer.assignment());
+      idleWaiting = true;
+      try {
+        if (completions.isEmpty()) { // checked after idleWaiting is set: no completion is missed
+          completed.tryAcquire(allPaused ? config.pollTimeout().toNanos() : PAUSED_FETCH_WAIT_NANOS, TimeUnit.NANOSECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        idleWaiting = false;
+        completed.drainPermits();
+      }
+    }
+    return records;
   }
 
   /**
@@ -234,6 +276,8 @@ public final class Worker implements AutoCloseable {
       completions.add(new Completion(partition, record.offset(), generation, outcome, System.nanoTime() - began));
       if (polling && wakeupSent.compareAndSet(false, true)) {
         consumer.wakeup(); // once per poll: the pass that follows takes every completion queued by then
+      } else if (idleWaiting) {
+        completed.release();
       }
     });
   }
@@ -425,6 +469,7 @@ public final class Worker implements AutoCloseable {
       drainDeadline = System.nanoTime() + grace.toNanos();
       stopRequested = true;
       consumer.wakeup();
+      completed.release();
     } else if (state.get() == State.NEW) {
       state.set(State.STOPPED);
       closeClients();
