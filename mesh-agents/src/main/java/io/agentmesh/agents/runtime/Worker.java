@@ -454,6 +454,11 @@ public final class Worker implements AutoCloseable {
     return inFlight.get();
   }
 
+  /** The id of the thread that polls and commits (for tests that measure it). */
+  long pollThreadId() {
+    return pollThread.threadId();
+  }
+
   /** The error that stopped the worker, if it failed. */
   public Throwable failure() {
     return failure;

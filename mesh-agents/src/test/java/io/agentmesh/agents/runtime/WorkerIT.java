@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.agentmesh.infra.junit.MeshInfraTest;
 import io.agentmesh.infra.junit.SharedInfra;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -90,6 +92,33 @@ class WorkerIT {
       await().atMost(Duration.ofSeconds(60)).until(() -> done.get() == 300);
     }
     assertThat(peak.get()).isBetween(2, 10);
+  }
+
+  @Test
+  void aWorkerHeldAtItsInFlightLimitWaitsWithoutBurningCpu() throws Exception {
+    String in = infra.uniqueName("in");
+    Topics.create(infra.kafkaBootstrap(), 1, in);
+    Topics.produce(infra.kafkaBootstrap(), in, 50);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger started = new AtomicInteger();
+    RecordHandler held = record -> {
+      started.incrementAndGet();
+      release.await(60, TimeUnit.SECONDS);
+      return Outcome.none();
+    };
+    try (Worker worker = worker(in, 2, held).start()) {
+      // two records in flight: the partition is paused with the other records fetched and buffered
+      await().atMost(Duration.ofSeconds(30)).until(() -> started.get() == 2);
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      long before = threads.getThreadCpuTime(worker.pollThreadId());
+      Thread.sleep(1_500); // a measurement window, not a wait for an event
+      long used = threads.getThreadCpuTime(worker.pollThreadId()) - before;
+      assertThat(TimeUnit.NANOSECONDS.toMillis(used)).as("poll thread CPU ms over a 1.5 s wait").isLessThan(300);
+      release.countDown();
+      await().atMost(Duration.ofSeconds(30)).until(() -> started.get() == 50);
+    } finally {
+      release.countDown();
+    }
   }
 
   @Test
