@@ -53,7 +53,6 @@ final class SubGraphExecutor implements NodeExecutor, AutoCloseable {
   static final Duration CANCEL_POLL = Duration.ofMillis(250);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration DEFAULT_WAIT = Duration.ofMinutes(10);
-  private static final long REDIS_TIMEOUT_SECONDS = 30;
 
   private final SubGraphNode node;
   private final TopicNames topics;
@@ -141,7 +140,7 @@ final class SubGraphExecutor implements NodeExecutor, AutoCloseable {
     long deadline = System.nanoTime() + wait.toNanos();
     while (true) {
       if (call.cancelRequested().getAsBoolean()) {
-        redis.runRecords().requestCancel(childRun).toCompletableFuture().get(REDIS_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        HopHandler.await(redis.runRecords().requestCancel(childRun));
         throw RunFailure.of(ErrorCode.CANCELLED, "run " + call.runId() + " was cancelled while sub-graph '"
             + node.graph().name() + "' (node '" + node.name() + "') ran; its run " + childRun + " was asked to cancel");
       }

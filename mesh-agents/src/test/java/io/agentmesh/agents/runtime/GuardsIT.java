@@ -1,17 +1,20 @@
 package io.agentmesh.agents.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.agentmesh.core.graph.Agent;
 import io.agentmesh.core.graph.AgentContext;
 import io.agentmesh.core.graph.AgentInput;
 import io.agentmesh.core.graph.AgentOutput;
+import io.agentmesh.core.metrics.MeshMetric;
 import io.agentmesh.infra.junit.MeshInfraTest;
 import io.agentmesh.infra.junit.SharedInfra;
 import io.agentmesh.infra.model.ModelBehaviour;
 import io.agentmesh.schemas.avro.ErrorCode;
 import io.agentmesh.schemas.avro.RunResult;
 import io.agentmesh.schemas.avro.RunStatus;
+import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -247,23 +250,16 @@ class GuardsIT {
   @Test
   void aSecondTaskNamingAFinishedRunIsIgnoredNotRunAgain() throws Exception {
     String name = infra.uniqueName("dup");
-    try (MeshHarness mesh = MeshHarness.of(infra, """
-        name: %s
-        nodes:
-          echo: {type: java, class: %s}
-        edges:
-          - {from: START, to: echo}
-          - {from: echo, to: END}
-        """.formatted(name, Echo.class.getName()))) {
+    try (MeshHarness mesh = echoGraph(name)) {
       String runId = infra.uniqueName("run");
       MeshRuntime runtime = mesh.startAll();
       mesh.submit(runId, "{\"n\": 1}");
       assertThat(mesh.result(runId, WAIT).getStatus()).isEqualTo(RunStatus.SUCCEEDED);
 
       mesh.submit(runId, "{\"n\": 2}"); // the same run id again, e.g. a client retrying its publish
-      org.awaitility.Awaitility.await().atMost(WAIT).until(() ->
-          mesh.meters(runtime).find(io.agentmesh.core.metrics.MeshMetric.DUPLICATE_TASKS.metricName()).counters().stream()
-              .mapToDouble(io.micrometer.core.instrument.Counter::count).sum() == 1.0);
+      await().atMost(WAIT).until(() ->
+          mesh.meters(runtime).find(MeshMetric.DUPLICATE_TASKS.metricName()).counters().stream()
+              .mapToDouble(Counter::count).sum() == 1.0);
       assertThat(mesh.resultsOf(runId, 2, Duration.ofSeconds(2))).as("results of %s", runId).hasSize(1)
           .allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(RunStatus.SUCCEEDED));
     }
@@ -273,16 +269,7 @@ class GuardsIT {
   void aTaskNamingAnotherGraphsRunFailsAloneAndLeavesThatRunAsItWas() throws Exception {
     String first = infra.uniqueName("owner");
     String second = infra.uniqueName("intruder");
-    String yaml = """
-        name: %s
-        nodes:
-          echo: {type: java, class: %s}
-        edges:
-          - {from: START, to: echo}
-          - {from: echo, to: END}
-        """;
-    try (MeshHarness owner = MeshHarness.of(infra, yaml.formatted(first, Echo.class.getName()));
-         MeshHarness intruder = MeshHarness.of(infra, yaml.formatted(second, Echo.class.getName()))) {
+    try (MeshHarness owner = echoGraph(first); MeshHarness intruder = echoGraph(second)) {
       String runId = infra.uniqueName("run");
       owner.startAll();
       intruder.startAll();
@@ -297,6 +284,18 @@ class GuardsIT {
       assertThat(run.status()).isEqualTo(io.agentmesh.core.state.RunStatus.SUCCEEDED);
       assertThat(owner.resultsOf(runId, 2, Duration.ofSeconds(2))).hasSize(1);
     }
+  }
+
+  /** {@code START -> echo -> END}. */
+  private MeshHarness echoGraph(String name) throws Exception {
+    return MeshHarness.of(infra, """
+        name: %s
+        nodes:
+          echo: {type: java, class: %s}
+        edges:
+          - {from: START, to: echo}
+          - {from: echo, to: END}
+        """.formatted(name, Echo.class.getName()));
   }
 
   static void assertFailed(RunResult result, ErrorCode code, String messagePart) {

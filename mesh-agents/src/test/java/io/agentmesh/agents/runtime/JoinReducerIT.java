@@ -94,24 +94,7 @@ class JoinReducerIT {
 
   private MeshHarness fanOut(String join) throws Exception {
     String scored = Scored.class.getName();
-    MeshHarness mesh = MeshHarness.of(infra, """
-        name: %s
-        nodes:
-          split: {type: java, class: %s}
-          a: {type: java, class: %s}
-          b: {type: java, class: %s}
-          c: {type: java, class: %s}
-          merge: %s
-        edges:
-          - {from: START, to: split}
-          - {from: split, to: [a, b, c]}
-          - {from: a, to: merge}
-          - {from: b, to: merge}
-          - {from: c, to: merge}
-          - {from: merge, to: END}
-        """.formatted(infra.uniqueName("reduce"), Split.class.getName(), scored, scored, scored, join));
-    mesh.runtime().stateDir(stateDir).startAll();
-    return mesh;
+    return PatternsIT.splitIntoThree(infra, stateDir, infra.uniqueName("reduce"), Split.class.getName(), scored, scored, scored, join);
   }
 
   private RunResult run(MeshHarness mesh) {

@@ -136,6 +136,15 @@ class PatternsIT {
 
   private MeshHarness fanOut(String join, String a, String b, String c) throws Exception {
     Slow.RELEASE = new CountDownLatch(1);
+    return splitIntoThree(infra, stateDir, infra.uniqueName("fan"), Named.class.getName(), a, b, c, join);
+  }
+
+  /**
+   * Runs {@code START -> split -> [a, b, c] -> merge -> END} with the given node classes and the
+   * join node's YAML, every node started, join state under {@code stateDir}.
+   */
+  static MeshHarness splitIntoThree(SharedInfra infra, Path stateDir, String name, String split, String a, String b, String c,
+                                    String join) throws Exception {
     MeshHarness mesh = MeshHarness.of(infra, """
         name: %s
         nodes:
@@ -151,7 +160,7 @@ class PatternsIT {
           - {from: b, to: merge}
           - {from: c, to: merge}
           - {from: merge, to: END}
-        """.formatted(infra.uniqueName("fan"), Named.class.getName(), a, b, c, join));
+        """.formatted(name, split, a, b, c, join));
     mesh.runtime().stateDir(stateDir).startAll();
     return mesh;
   }
