@@ -2,6 +2,7 @@ package io.agentmesh.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentmesh.core.metrics.MeshMetric;
+import io.agentmesh.core.graph.Graph;
 import io.agentmesh.core.wire.TopicNames;
 import io.agentmesh.infra.LocalInfra;
 import io.vertx.core.Vertx;
@@ -33,34 +34,123 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * Sync invoke through the gateway: a 1-node graph on the zero-latency simulator model, N clients
  * each sending its next request as soon as the previous one answers. Reports throughput, latency
  * percentiles, and the gateway's overhead two ways: each call's latency minus the run's own time
- * ({@code finishedAt - startedAt} of its result: the worker's commit counts as overhead), and each
- * call's latency minus the run's time as a plain read_committed Kafka client sees it (task on
- * ingress -> result readable, noted by a witness consumer): what the gateway adds over publishing
- * the task and reading the result directly. Not part of the test run:
- * {@code ./mvnw -B -q -pl mesh-gateway -am -Pbench verify -DskipTests} (args via -Dexec.args is not
- * wired; edit CLIENTS/SECONDS or run the class with: clients seconds warmupSeconds).
+ * ({@code finishedAt - startedAt} of its result: queueing on ingress and the worker's commit count
+ * as overhead), and each call's latency minus the run's time as a plain read_committed Kafka client
+ * sees it (task appended to ingress -> result readable, noted by a witness consumer): what the
+ * gateway adds over publishing the task and reading the result directly (docs/decisions.md D-019).
+ *
+ * <p>Two layouts. {@code split} (the default): the mesh (broker, Redis, registry, simulator, the
+ * graph's worker) runs in a child JVM pinned to every core but the first, and this JVM (gateway,
+ * clients, witness) is pinned to the first, as a gateway deployed apart from its mesh would be; on a
+ * 2-core machine each side has one core. {@code shared}: everything in this one JVM on every core.
+ * Not part of the test run: {@code ./mvnw -B -q -pl mesh-gateway -am -Pbench verify -DskipTests
+ * -Dbench.clients=200 -Dbench.seconds=15 -Dbench.warmup=8 -Dbench.layout=split} (pinning uses
+ * {@code taskset}, util-linux).
  */
 public final class GatewayBench {
 
+  private static final String MODEL = "sim-default";
+  private static final String READY = "MESH-READY ";
+
   private GatewayBench() {}
+
+  /** The servers the gateway talks to. */
+  private record MeshEndpoints(String kafka, String redis, String registry, String simulator) {}
 
   public static void main(String[] args) throws Exception {
     int clients = args.length > 0 ? Integer.parseInt(args[0]) : 200;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
     int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 15;
+    String layout = args.length > 3 ? args[3] : "split";
+    String graphName = "bench-" + ProcessHandle.current().pid();
+    switch (layout) {
+      case "shared" -> {
+        try (LocalInfra infra = LocalInfra.create(LocalInfra.Settings.forTests()).startAll();
+             RunningGraph graph = RunningGraph.pipeline(infra.kafka().bootstrapServers(), infra.redis().uri(),
+                 infra.registry().url(), infra.simulator().baseUrl(), graphName, MODEL, "answer")) {
+          measure(new MeshEndpoints(infra.kafka().bootstrapServers(), infra.redis().uri(), infra.registry().url(),
+              infra.simulator().baseUrl()), graph.graph, clients, seconds, warmup, "shared: one JVM on every core");
+        }
+      }
+      case "split" -> split(graphName, clients, seconds, warmup);
+      case "mesh-side" -> meshSide(args[4]);
+      default -> throw new IllegalArgumentException("layout (4th argument): shared or split, not '" + layout + "'");
+    }
+    System.exit(0);
+  }
+
+  private static void split(String graphName, int clients, int seconds, int warmup) throws Exception {
+    int cores = Runtime.getRuntime().availableProcessors();
+    if (cores < 2) {
+      throw new IllegalStateException("the split layout needs 2 cores or more; this machine has " + cores + ": use shared");
+    }
+    String meshCpus = cores == 2 ? "1" : "1-" + (cores - 1);
+    Process mesh = new ProcessBuilder("taskset", "-c", meshCpus,
+        ProcessHandle.current().info().command().orElseThrow(), "-Xmx2g", "-cp", System.getProperty("java.class.path"),
+        GatewayBench.class.getName(), "0", "0", "0", "mesh-side", graphName)
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    try {
+      MeshEndpoints endpoints = awaitReady(mesh);
+      pin(ProcessHandle.current().pid(), "0");
+      measure(endpoints, RunningGraph.pipelineGraph(endpoints.simulator(), graphName, MODEL, "answer"), clients, seconds, warmup,
+          "split: gateway + clients + witness on CPU 0, the mesh in a child JVM on CPU " + meshCpus);
+    } finally {
+      mesh.getOutputStream().close(); // the mesh side stops when its stdin closes
+      if (!mesh.waitFor(30, TimeUnit.SECONDS)) {
+        mesh.destroyForcibly();
+      }
+    }
+  }
+
+  /** Reads the child's stdout until its ready line (echoing the rest, now and later). */
+  private static MeshEndpoints awaitReady(Process mesh) throws Exception {
+    var lines = new java.io.BufferedReader(new java.io.InputStreamReader(mesh.getInputStream(), StandardCharsets.UTF_8));
+    for (String line; (line = lines.readLine()) != null; ) {
+      if (line.startsWith(READY)) {
+        String[] parts = line.substring(READY.length()).split(" ");
+        Thread.ofPlatform().daemon().name("mesh-side-output").start(() -> lines.lines().forEach(System.out::println));
+        return new MeshEndpoints(parts[0], parts[1], parts[2], parts[3]);
+      }
+      System.out.println(line);
+    }
+    throw new IllegalStateException("the mesh side exited before it was ready (exit " + mesh.waitFor() + ")");
+  }
+
+  private static void pin(long pid, String cpus) throws Exception {
+    Process taskset = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    if (taskset.waitFor() != 0) {
+      throw new IllegalStateException("taskset -a -p -c " + cpus + " " + pid + " failed (exit " + taskset.exitValue() + ")");
+    }
+  }
+
+  /** The child of the split layout: the mesh and the graph's worker, until stdin closes. */
+  private static void meshSide(String graphName) throws Exception {
     try (LocalInfra infra = LocalInfra.create(LocalInfra.Settings.forTests()).startAll();
          RunningGraph graph = RunningGraph.pipeline(infra.kafka().bootstrapServers(), infra.redis().uri(), infra.registry().url(),
-             infra.simulator().baseUrl(), "bench-" + ProcessHandle.current().pid(), "sim-default", "answer");
-         Gateway gateway = Gateway.builder().graphs(List.of(graph.graph)).kafkaBootstrap(infra.kafka().bootstrapServers())
-             .redisUri(infra.redis().uri()).registryUrl(infra.registry().url()).port(0).auth(AuthConfig.none())
+             infra.simulator().baseUrl(), graphName, MODEL, "answer")) {
+      System.out.println(READY + String.join(" ", infra.kafka().bootstrapServers(), infra.redis().uri(), infra.registry().url(),
+          infra.simulator().baseUrl()));
+      System.out.flush();
+      while (System.in.read() != -1) {
+        // wait for the parent to close our stdin (or die)
+      }
+    }
+  }
+
+  private static void measure(MeshEndpoints mesh, Graph graph, int clients, int seconds, int warmup, String layout)
+      throws Exception {
+    try (Gateway gateway = Gateway.builder().graphs(List.of(graph)).kafkaBootstrap(mesh.kafka())
+             .redisUri(mesh.redis()).registryUrl(mesh.registry()).port(0).auth(AuthConfig.none())
              .limits(Limits.defaults().withRateLimit(0, 1).withMaxSyncWaits(10_000)).start()) {
       Vertx vertx = Vertx.vertx();
       HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(gateway.port())
           .setKeepAlive(true).setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(clients));
-      String uri = "/v1/graphs/" + graph.graph.name() + "/runs?wait=30s";
-      Witness witness = Witness.start(infra.kafka().bootstrapServers(), TopicNames.of(graph.graph.name()).results());
-      System.out.printf("gateway bench: %d clients, %d s warm-up, %d s measured, graph %s (1 node, sim-default: no latency)%n",
-          clients, warmup, seconds, graph.graph.name());
+      String uri = "/v1/graphs/" + graph.name() + "/runs?wait=30s";
+      TopicNames topics = TopicNames.of(graph.name());
+      Witness witness = Witness.start(mesh.kafka(), topics.ingress(), topics.results());
+      System.out.printf("gateway bench: %d clients, %d s warm-up, %d s measured, graph %s (1 node, %s: no latency), layout %s%n",
+          clients, warmup, seconds, graph.name(), MODEL, layout);
       Phase warm = run(http, uri, clients, warmup);
       System.out.printf("warm-up: %s%n", warm.summary(warmup));
       Phase measured = run(http, uri, clients, seconds);
@@ -83,7 +173,6 @@ public final class GatewayBench {
       http.close().await();
       vertx.close().await();
     }
-    System.exit(0);
   }
 
   /** Latencies and overheads of one phase, in microseconds. */
@@ -106,21 +195,26 @@ public final class GatewayBench {
       witness.awaitQuiet();
       Histogram overhead = new Histogram(3);
       Histogram after = new Histogram(3);
+      Histogram before = new Histogram(3);
       int unseen = 0;
       for (Call call : calls) {
         Long seen = witness.seenAt(call.runId());
-        if (seen == null) {
+        Long enqueued = witness.enqueuedAt(call.runId());
+        if (seen == null || enqueued == null) {
           unseen++;
           continue;
         }
-        long runMs = Math.max(0, seen - call.startedAt());
+        long runMs = Math.max(0, seen - enqueued);
         overhead.recordValue(Math.max(0, (call.answeredAt() - call.sentAt()) - runMs));
         after.recordValue(Math.max(0, call.answeredAt() - seen));
+        before.recordValue(Math.max(0, enqueued - call.sentAt()));
       }
-      return String.format("%d runs (%d not seen by the witness); overhead (latency - (result readable - task on ingress)) ms "
-              + "p50 %d p90 %d p99 %d max %d; after the result was readable (gateway read + answer) p50 %d p99 %d",
+      return String.format("%d runs (%d not seen by the witness); overhead (latency - (result readable - task appended to ingress)) ms "
+              + "p50 %d p90 %d p99 %d max %d; of which before the task was appended (client send -> gateway's producer) p50 %d p99 %d, "
+              + "after the result was readable (gateway read + answer) p50 %d p99 %d",
           overhead.getTotalCount(), unseen, overhead.getValueAtPercentile(50), overhead.getValueAtPercentile(90),
-          overhead.getValueAtPercentile(99), overhead.getMaxValue(), after.getValueAtPercentile(50), after.getValueAtPercentile(99));
+          overhead.getValueAtPercentile(99), overhead.getMaxValue(), before.getValueAtPercentile(50), before.getValueAtPercentile(99),
+          after.getValueAtPercentile(50), after.getValueAtPercentile(99));
     }
 
     String summary(int seconds) {
@@ -171,8 +265,7 @@ public final class GatewayBench {
                 phase.before.recordValue(Math.max(0, Instant.parse(result.path("startedAt").asText()).toEpochMilli() - sentAt));
                 long answeredAt = System.currentTimeMillis();
                 phase.after.recordValue(Math.max(0, answeredAt - Instant.parse(result.path("finishedAt").asText()).toEpochMilli()));
-                phase.calls.add(new Call(result.path("runId").asText(), sentAt,
-                    Instant.parse(result.path("startedAt").asText()).toEpochMilli(), answeredAt));
+                phase.calls.add(new Call(result.path("runId").asText(), sentAt, answeredAt));
               } else {
                 phase.other.computeIfAbsent(Integer.toString(response.statusCode()), s -> new LongAdder()).increment();
               }
@@ -186,37 +279,43 @@ public final class GatewayBench {
         });
   }
 
-  private record Call(String runId, long sentAt, long startedAt, long answeredAt) {}
+  private record Call(String runId, long sentAt, long answeredAt) {}
 
   /**
-   * A plain read_committed consumer of the results topic, configured as the gateway's own reader
-   * (no group, every partition, fetch.max.wait 10 ms): notes when each run's result became readable
-   * to any Kafka client.
+   * A plain read_committed consumer of the ingress and results topics, configured as the gateway's
+   * own reader (no group, every partition, fetch.max.wait 10 ms): notes each task's timestamp on
+   * ingress (set when the gateway's producer took it) and when each run's result became readable to
+   * any Kafka client.
    */
   private static final class Witness implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final ConcurrentHashMap<String, Long> seen = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Long> enqueued = new ConcurrentHashMap<>();
+    private final String ingress;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile long lastRecordAt = System.currentTimeMillis();
 
-    private Witness(String bootstrap, String topic) {
+    private Witness(String bootstrap, String ingress, String results) {
+      this.ingress = ingress;
       consumer = new KafkaConsumer<>(Map.of(
           ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
           ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
           ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
           ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10),
           new ByteArrayDeserializer(), new ByteArrayDeserializer());
-      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      List<TopicPartition> partitions = java.util.stream.Stream.of(ingress, results)
+          .flatMap(topic -> consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+              .map(p -> new TopicPartition(topic, p.partition())))
+          .toList();
       consumer.assign(partitions);
       consumer.seekToEnd(partitions);
       partitions.forEach(consumer::position);
       thread = Thread.ofPlatform().daemon().name("bench-witness").start(this::loop);
     }
 
-    static Witness start(String bootstrap, String topic) {
-      return new Witness(bootstrap, topic);
+    static Witness start(String bootstrap, String ingress, String results) {
+      return new Witness(bootstrap, ingress, results);
     }
 
     private void loop() {
@@ -224,8 +323,13 @@ public final class GatewayBench {
         var records = consumer.poll(Duration.ofMillis(50));
         long now = System.currentTimeMillis();
         for (var record : records) {
-          seen.putIfAbsent(new String(record.key(), StandardCharsets.UTF_8), now);
-          lastRecordAt = now;
+          String runId = new String(record.key(), StandardCharsets.UTF_8);
+          if (record.topic().equals(ingress)) {
+            enqueued.putIfAbsent(runId, record.timestamp());
+          } else {
+            seen.putIfAbsent(runId, now);
+            lastRecordAt = now;
+          }
         }
       }
       consumer.close();
@@ -233,6 +337,10 @@ public final class GatewayBench {
 
     Long seenAt(String runId) {
       return seen.get(runId);
+    }
+
+    Long enqueuedAt(String runId) {
+      return enqueued.get(runId);
     }
 
     /** Waits (at most 5 s) until no result arrived for 500 ms, so the last answered runs are seen. */

@@ -32,6 +32,11 @@ final class RunningGraph implements AutoCloseable {
 
   static RunningGraph pipeline(String kafka, String redis, String registry, String simulatorUrl, String name, String model,
                                String... nodes) {
+    return start(kafka, redis, registry, pipelineGraph(simulatorUrl, name, model, nodes));
+  }
+
+  /** The graph {@link #pipeline} runs, without running it (a gateway in another process than its workers). */
+  static Graph pipelineGraph(String simulatorUrl, String name, String model, String... nodes) {
     StringBuilder yaml = new StringBuilder()
         .append("name: ").append(name).append('\n')
         .append("version: \"1\"\n")
@@ -47,7 +52,7 @@ final class RunningGraph implements AutoCloseable {
       yaml.append("  - {from: ").append(nodes[i - 1]).append(", to: ").append(nodes[i]).append("}\n");
     }
     yaml.append("  - {from: ").append(nodes[nodes.length - 1]).append(", to: END}\n");
-    return start(kafka, redis, registry, GraphLoader.parse(yaml.toString(), name + ".yaml", Path.of(".")));
+    return GraphLoader.parse(yaml.toString(), name + ".yaml", Path.of("."));
   }
 
   static RunningGraph start(String kafka, String redis, String registry, Graph graph) {
