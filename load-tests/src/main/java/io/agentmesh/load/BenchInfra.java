@@ -49,6 +49,10 @@ final class BenchInfra implements AutoCloseable {
     return infra.kafka().bootstrapServers();
   }
 
+  String redisUri() {
+    return infra.redis().uri();
+  }
+
   Admin admin() {
     return admin;
   }

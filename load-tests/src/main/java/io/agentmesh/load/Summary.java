@@ -35,6 +35,9 @@ final class Summary {
       line(out, "3-node pipeline end-to-end @" + hop.get("rate_per_s") + "/s", e2e);
       line(out, "  per hop (/3)", e2e.dividedBy(HopOverheadBench.HOPS));
       line(out, "  per topic crossing (/4)", e2e.dividedBy(HopOverheadBench.TOPIC_CROSSINGS));
+      Latencies overhead = (Latencies) hop.get("_overhead");
+      line(out, "  end-to-end minus model time", overhead);
+      line(out, "  per hop minus model time (/3)", overhead.dividedBy(HopOverheadBench.HOPS));
       out.printf("  sent %s, completions/s %s, failed %s, lost %s, transactions/s per node %s, records per transaction %s, JVM CPU ms per run %s%n",
           hop.get("sent"), hop.get("completions_per_s"), hop.get("failed"), hop.get("lost"), hop.get("transactions_per_s_per_node"), hop.get("records_per_transaction"),
           hop.get("jvm_cpu_ms_per_run"));
