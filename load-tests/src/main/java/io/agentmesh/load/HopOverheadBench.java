@@ -10,7 +10,10 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
@@ -43,7 +46,7 @@ final class HopOverheadBench {
     long warmupCount = (long) rate * options.warmupSeconds();
     long total = warmupCount + (long) rate * options.durationSeconds();
     Histogram micros = Latencies.newHistogram();
-    Map<String, Long> measuredMicros = new java.util.concurrent.ConcurrentHashMap<>();
+    Map<String, Long> measuredMicros = new ConcurrentHashMap<>();
     try (BenchInfra.Deployment deployment = infra.deploy(Graphs.pipeline(name, infra.simulator().baseUrl(), MODEL),
              Graphs.spec(256, "a", "b", "c"));
          MeshClient client = new MeshClient(infra.bootstrap(), deployment.topics().ingress(), deployment.topics().results(), infra.codec())) {
@@ -136,10 +139,10 @@ final class HopOverheadBench {
   private static long minusModelTime(BenchInfra infra, Map<String, Long> measuredMicros, Histogram into) throws Exception {
     long unrecorded = 0;
     try (MeshRedis redis = MeshRedis.connect(infra.redisUri())) {
-      Map<String, java.util.concurrent.CompletableFuture<java.util.Optional<RunRecord>>> records = new LinkedHashMap<>();
+      Map<String, CompletableFuture<Optional<RunRecord>>> records = new LinkedHashMap<>();
       measuredMicros.keySet().forEach(runId -> records.put(runId, redis.runRecords().get(runId).toCompletableFuture()));
-      for (Map.Entry<String, java.util.concurrent.CompletableFuture<java.util.Optional<RunRecord>>> e : records.entrySet()) {
-        java.util.Optional<RunRecord> record = e.getValue().get(30, TimeUnit.SECONDS);
+      for (Map.Entry<String, CompletableFuture<Optional<RunRecord>>> e : records.entrySet()) {
+        Optional<RunRecord> record = e.getValue().get(30, TimeUnit.SECONDS);
         if (record.isEmpty() || record.get().nodes().size() < HOPS) {
           unrecorded++;
           continue;

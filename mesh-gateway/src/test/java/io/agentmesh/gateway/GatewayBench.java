@@ -1,8 +1,8 @@
 package io.agentmesh.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.agentmesh.core.metrics.MeshMetric;
 import io.agentmesh.core.graph.Graph;
+import io.agentmesh.core.metrics.MeshMetric;
 import io.agentmesh.core.wire.TopicNames;
 import io.agentmesh.infra.LocalInfra;
 import io.vertx.core.Vertx;
@@ -11,7 +11,9 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +25,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -44,7 +47,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * clients, witness) is pinned to the first, as a gateway deployed apart from its mesh would be; on a
  * 2-core machine each side has one core. {@code shared}: everything in this one JVM on every core.
  * Not part of the test run: {@code ./mvnw -B -q -pl mesh-gateway -am -Pbench verify -DskipTests
- * -Dbench.clients=200 -Dbench.seconds=15 -Dbench.warmup=8 -Dbench.layout=split} (pinning uses
+ * -Dbench.clients=200 -Dbench.seconds=30 -Dbench.warmup=30 -Dbench.layout=split} (pinning uses
  * {@code taskset}, util-linux).
  */
 public final class GatewayBench {
@@ -104,7 +107,7 @@ public final class GatewayBench {
 
   /** Reads the child's stdout until its ready line (echoing the rest, now and later). */
   private static MeshEndpoints awaitReady(Process mesh) throws Exception {
-    var lines = new java.io.BufferedReader(new java.io.InputStreamReader(mesh.getInputStream(), StandardCharsets.UTF_8));
+    var lines = new BufferedReader(new InputStreamReader(mesh.getInputStream(), StandardCharsets.UTF_8));
     for (String line; (line = lines.readLine()) != null; ) {
       if (line.startsWith(READY)) {
         String[] parts = line.substring(READY.length()).split(" ");
@@ -304,7 +307,7 @@ public final class GatewayBench {
           ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
           ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10),
           new ByteArrayDeserializer(), new ByteArrayDeserializer());
-      List<TopicPartition> partitions = java.util.stream.Stream.of(ingress, results)
+      List<TopicPartition> partitions = Stream.of(ingress, results)
           .flatMap(topic -> consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
               .map(p -> new TopicPartition(topic, p.partition())))
           .toList();
