@@ -84,13 +84,7 @@ final class CrashTests {
   static Map<String, List<RunResult>> readResults(SharedInfra infra, String topic, int runs, Duration timeout) {
     WireCodec codec = WireCodec.forRegistry(infra.registryUrl());
     Map<String, List<RunResult>> byRun = new HashMap<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrap(),
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = new ArrayList<>();
-      consumer.partitionsFor(topic, Duration.ofSeconds(10)).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
+    try (KafkaConsumer<byte[], byte[]> consumer = committedFromStart(infra, topic)) {
       long deadline = System.nanoTime() + timeout.toNanos();
       long settle = runs == 0 ? deadline : Long.MAX_VALUE;
       while (System.nanoTime() < Math.min(deadline, settle)) {
@@ -104,5 +98,17 @@ final class CrashTests {
       }
     }
     return byRun;
+  }
+
+  /** A read_committed consumer of every partition of {@code topic}, from its beginning (no group). */
+  static KafkaConsumer<byte[], byte[]> committedFromStart(SharedInfra infra, String topic) {
+    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrap(),
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    List<TopicPartition> partitions = new ArrayList<>();
+    consumer.partitionsFor(topic, Duration.ofSeconds(10)).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    return consumer;
   }
 }
