@@ -338,19 +338,7 @@ final class HttpApi {
       traceparent = null;
     }
     String trace = traceparent;
-    Future.fromCompletionStage(meshRedis.runRecords().create(runId, graph.name(), graph.graph().version()), context)
-        .compose(created -> {
-          if (!created) {
-            return Future.failedFuture(ApiError.of(409, "run_exists", "a run with id " + runId + " already exists",
-                Map.of("field", "runId", "runId", runId)));
-          }
-          return publisher.publish(context, graph.topics().ingress(), runId, message, trace)
-              .recover(e -> {
-                meshRedis.runRecords().fail(runId, RunError.of("INTERNAL", "the gateway could not publish the task: " + e.getMessage()));
-                return Future.failedFuture(ApiError.of(503, "broker_unavailable",
-                    "the task could not be published: " + e.getMessage()).withHeader("Retry-After", "1"));
-              });
-        })
+    createAndPublish(context, graph, runId, task.runId().isPresent(), message, trace)
         .onFailure(e -> {
           if (held != null) {
             held.cancel();
@@ -367,6 +355,49 @@ final class HttpApi {
             awaitResult(ctx, held, runId, graph.name(), wait.get());
           }
         });
+  }
+
+  /**
+   * Writes the run's record and publishes its task. A run id the client chose may name a run
+   * that exists (409), so the record is written first and the task published only if it was new.
+   * A run id this gateway made up is new by construction: the record is written while the task is
+   * published, not before (the Redis round trip was most of the gateway's own latency under load,
+   * BENCHMARKS.md Run G). The answer still waits for both, so the run's record exists when the
+   * client reads it; the first node's admission (D-018) creates the same record if the write
+   * comes second, and the write then changes nothing. If only the write fails, the task is in
+   * ingress and the run goes ahead: it is accepted, and the admission writes the record.
+   */
+  private Future<Void> createAndPublish(Context context, GraphEntry graph, String runId, boolean clientChosen,
+                                        byte[] message, String trace) {
+    if (clientChosen) {
+      return created(context, graph, runId).compose(created -> {
+        if (!created) {
+          return Future.failedFuture(ApiError.of(409, "run_exists", "a run with id " + runId + " already exists",
+              Map.of("field", "runId", "runId", runId)));
+        }
+        return publish(context, graph, runId, message, trace, Future.succeededFuture());
+      });
+    }
+    Future<Void> recorded = created(context, graph, runId).<Void>mapEmpty().recover(e -> {
+      LOG.warn("run {}: the gateway could not write the run record ({}); the first node's admission will", runId, e.toString());
+      return Future.succeededFuture();
+    });
+    return publish(context, graph, runId, message, trace, recorded).compose(v -> recorded);
+  }
+
+  private Future<Boolean> created(Context context, GraphEntry graph, String runId) {
+    return Future.fromCompletionStage(meshRedis.runRecords().create(runId, graph.name(), graph.graph().version()), context);
+  }
+
+  /** Publishes the task; when that fails, marks the run failed once {@code recorded} is done (503). */
+  private Future<Void> publish(Context context, GraphEntry graph, String runId, byte[] message, String trace,
+                               Future<Void> recorded) {
+    return publisher.publish(context, graph.topics().ingress(), runId, message, trace)
+        .recover(e -> recorded.transform(ignored -> {
+          meshRedis.runRecords().fail(runId, RunError.of("INTERNAL", "the gateway could not publish the task: " + e.getMessage()));
+          return Future.failedFuture(ApiError.of(503, "broker_unavailable",
+              "the task could not be published: " + e.getMessage()).withHeader("Retry-After", "1"));
+        }));
   }
 
   /** A repeated request with a known Idempotency-Key: the same run, nothing started. */

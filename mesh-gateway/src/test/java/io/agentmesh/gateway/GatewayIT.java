@@ -40,6 +40,7 @@ class GatewayIT {
       assertThat(accepted.status()).isEqualTo(202);
       String runId = accepted.json().path("runId").asText();
       assertThat(accepted.header("Location")).isEqualTo("/v1/runs/" + runId);
+      assertThat(http.get("/v1/runs/" + runId).status()).as("the run's record exists once 202 is answered").isEqualTo(200);
 
       JsonNode run = await().atMost(Duration.ofSeconds(60)).until(
           () -> http.get("/v1/runs/" + runId).json(), r -> r.path("status").asText().equals("SUCCEEDED") && r.has("result"));
@@ -49,6 +50,25 @@ class GatewayIT {
       assertThat(run.path("nodes").get(0).path("tokensOut").asLong()).isPositive();
       assertThat(run.path("nodes").get(0).has("serviceMs")).isTrue();
       assertThat(gateway.blockedThreadEvents()).isZero();
+    }
+  }
+
+  @Test
+  void aRunIdTheClientChoseStartsOneRunAndASecondSubmissionIsRefused() {
+    try (RunningGraph graph = RunningGraph.pipeline(infra, infra.uniqueName("gw-chosen"), "sim-default", "answer");
+         Gateway gateway = Gateways.open(infra, graph.graph)) {
+      Http http = new Http(gateway.url());
+      String runs = "/v1/graphs/" + graph.graph.name() + "/runs";
+      String runId = "chosen-" + infra.uniqueName("run");
+      String body = "{\"runId\": \"" + runId + "\", \"input\": {\"question\": \"mine\"}}";
+      Http.Reply first = http.post(runs + "?wait=30s", body);
+      assertThat(first.status()).isEqualTo(200);
+      assertThat(first.json().path("runId").asText()).isEqualTo(runId);
+
+      Http.Reply second = http.post(runs, body);
+      assertThat(second.status()).isEqualTo(409);
+      assertThat(second.json().path("error").asText()).isEqualTo("run_exists");
+      assertThat(second.json().path("details").path("runId").asText()).isEqualTo(runId);
     }
   }
 
