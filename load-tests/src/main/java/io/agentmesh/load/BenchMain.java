@@ -60,6 +60,10 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--payload-bytes", defaultValue = "256", description = "Record / task size (default ${DEFAULT-VALUE}).")
   private int payloadBytes;
 
+  @Option(names = "--delivery", defaultValue = "exactly-once",
+      description = "Delivery guarantee of the deployed graphs: exactly-once or at-least-once (default ${DEFAULT-VALUE}).")
+  private String delivery;
+
   @Option(names = "--out", defaultValue = "target/bench", description = "Directory of the JSON report (default ${DEFAULT-VALUE}).")
   private Path out;
 
@@ -71,9 +75,10 @@ public final class BenchMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    BenchOptions options = new BenchOptions(warmup, duration, rawRate, hopRate, inFlightRates, maxInFlight, concurrency, payloadBytes);
+    BenchOptions options = new BenchOptions(warmup, duration, rawRate, hopRate, inFlightRates, maxInFlight, concurrency, payloadBytes, delivery);
     Set<Benchmark> chosen = chosen();
     PrintWriter console = new PrintWriter(System.out, true);
+    console.printf("graphs deployed with delivery %s%n", options.delivery());
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("machine", Machine.describe());
     report.put("options", options);

@@ -1,5 +1,6 @@
 package io.agentmesh.load;
 
+import io.agentmesh.core.graph.DeploymentSpec;
 import java.util.List;
 
 /**
@@ -13,9 +14,10 @@ import java.util.List;
  * @param maxInFlight the in-flight limit of the in-flight benchmark's node replica
  * @param concurrency runs outstanding in the direct-vs-mesh benchmark, each way
  * @param payloadBytes size of a raw record and of a task's JSON
+ * @param delivery the deployed graphs' delivery guarantee, as deploy.yaml spells it (D-020)
  */
 record BenchOptions(int warmupSeconds, int durationSeconds, int rawRate, int hopRate, List<Integer> inFlightRates,
-                    int maxInFlight, int concurrency, int payloadBytes) {
+                    int maxInFlight, int concurrency, int payloadBytes, String delivery) {
 
   BenchOptions {
     require("warm-up", warmupSeconds, 0, 600);
@@ -27,6 +29,9 @@ record BenchOptions(int warmupSeconds, int durationSeconds, int rawRate, int hop
     require("max-in-flight", maxInFlight, 1, 100_000);
     require("concurrency", concurrency, 1, 10_000);
     require("payload-bytes", payloadBytes, 16, 1_000_000);
+    if (DeploymentSpec.Delivery.fromYaml(delivery).isEmpty()) {
+      throw new IllegalArgumentException("--delivery must be exactly-once or at-least-once, got '" + delivery + "'");
+    }
   }
 
   private static void require(String option, int value, int min, int max) {

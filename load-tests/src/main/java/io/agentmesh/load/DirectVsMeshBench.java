@@ -115,7 +115,7 @@ final class DirectVsMeshBench {
     AtomicLong inWindow = new AtomicLong();
     AtomicLong next = new AtomicLong();
     try (BenchInfra.Deployment deployment = infra.deploy(Graphs.pipeline(name, infra.simulator().baseUrl(), model),
-             Graphs.spec(Math.max(256, options.concurrency()), "a", "b", "c"));
+             Graphs.spec(options.delivery(), Math.max(256, options.concurrency()), "a", "b", "c"));
          MeshClient client = new MeshClient(infra.bootstrap(), deployment.topics().ingress(), deployment.topics().results(), infra.codec())) {
       if (!client.probe("probe-" + name, task, Duration.ofSeconds(60))) {
         throw new IllegalStateException("the pipeline did not answer a probe run within 60 s");

@@ -45,9 +45,9 @@ final class Graphs {
         """.formatted(name, baseUrl, modelId);
   }
 
-  /** A deployment spec: one replica per node, this in-flight limit for each. */
-  static String spec(int maxInFlight, String... nodes) {
-    StringBuilder yaml = new StringBuilder("nodes:\n");
+  /** A deployment spec: this delivery guarantee, one replica per node, this in-flight limit for each. */
+  static String spec(String delivery, int maxInFlight, String... nodes) {
+    StringBuilder yaml = new StringBuilder("delivery: " + delivery + "\nnodes:\n");
     for (String node : nodes) {
       yaml.append("  ").append(node).append(": {replicas: 1, maxInFlight: ").append(maxInFlight).append("}\n");
     }

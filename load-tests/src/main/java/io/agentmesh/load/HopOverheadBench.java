@@ -48,7 +48,7 @@ final class HopOverheadBench {
     Histogram micros = Latencies.newHistogram();
     Map<String, Long> measuredMicros = new ConcurrentHashMap<>();
     try (BenchInfra.Deployment deployment = infra.deploy(Graphs.pipeline(name, infra.simulator().baseUrl(), MODEL),
-             Graphs.spec(256, "a", "b", "c"));
+             Graphs.spec(options.delivery(), 256, "a", "b", "c"));
          MeshClient client = new MeshClient(infra.bootstrap(), deployment.topics().ingress(), deployment.topics().results(), infra.codec())) {
       if (!client.probe("probe-" + name, task, Duration.ofSeconds(60))) {
         throw new IllegalStateException("the pipeline did not answer a probe run within 60 s");

@@ -32,7 +32,7 @@ final class InFlightBench {
     byte[] task = Graphs.task(options.payloadBytes());
     List<Map<String, Object>> rows = new ArrayList<>();
     try (BenchInfra.Deployment deployment = infra.deploy(Graphs.single(name, infra.simulator().baseUrl(), MODEL),
-             Graphs.spec(options.maxInFlight(), NODE));
+             Graphs.spec(options.delivery(), options.maxInFlight(), NODE));
          MeshClient client = new MeshClient(infra.bootstrap(), deployment.topics().ingress(), deployment.topics().results(), infra.codec())) {
       if (!client.probe("probe-" + name, task, Duration.ofSeconds(60))) {
         throw new IllegalStateException("the node did not answer a probe run within 60 s");

@@ -65,7 +65,7 @@ final class WorkerHopBench {
     };
     WorkerConfig defaults = WorkerConfig.of(infra.bootstrap(), "bench-worker-" + id, "bench-worker-" + id, List.of(in), 256);
     WorkerConfig config = new WorkerConfig(defaults.bootstrapServers(), defaults.groupId(), defaults.clientId(), defaults.topics(),
-        defaults.maxInFlight(), defaults.pollTimeout(), defaults.shutdownGrace(), Map.of(), producerOverrides);
+        defaults.maxInFlight(), defaults.pollTimeout(), defaults.shutdownGrace(), Map.of(), producerOverrides, true);
     Histogram micros = Latencies.newHistogram();
     long[] received = {0};
     long[] windowTx = new long[2];

@@ -1,6 +1,7 @@
 package io.agentmesh.agents.runtime;
 
 import io.agentmesh.agents.model.ModelCallListener;
+import io.agentmesh.core.graph.DeploymentSpec;
 import io.agentmesh.core.graph.Graph;
 import io.agentmesh.core.graph.JavaNode;
 import io.agentmesh.core.graph.JoinNode;
@@ -187,7 +188,8 @@ public final class MeshRuntime implements AutoCloseable {
     List<Worker> started = new ArrayList<>();
     for (int i = 0; i < replicas; i++) {
       String clientId = graph.name() + "." + node + "." + UUID.randomUUID().toString().substring(0, 8);
-      WorkerConfig config = WorkerConfig.of(endpoints.kafkaBootstrap(), group.groupId(), clientId, group.inbound(), group.maxInFlight());
+      WorkerConfig config = WorkerConfig.of(endpoints.kafkaBootstrap(), group.groupId(), clientId, group.inbound(), group.maxInFlight())
+          .withTransactional(plan.delivery() == DeploymentSpec.Delivery.EXACTLY_ONCE);
       HopHandler handler = new HopHandler(graph, node, topics, codec, redis, executor, metrics, Clock.systemUTC(), replay);
       FailureHandler lastResort = (record, error) -> Outcome.of(List.of(
           DeadLetters.of(record, graph.name(), node, null, error, group.deadLetterTopic(), codec, Clock.systemUTC())));
@@ -195,8 +197,8 @@ public final class MeshRuntime implements AutoCloseable {
       // the supervisor calls this again, with the same settings, to replace the replica after a fatal error
       Worker worker = supervisor.add(node, clientId, () -> Worker.create(config, handler, lastResort, listener).start());
       started.add(worker);
-      LOG.info("node {}: replica {} consuming {} (group {}, in flight up to {})", node, clientId, group.inbound(),
-          group.groupId(), group.maxInFlight());
+      LOG.info("node {}: replica {} consuming {} (group {}, in flight up to {}, {})", node, clientId, group.inbound(),
+          group.groupId(), group.maxInFlight(), plan.delivery().yamlName());
     }
     return started;
   }

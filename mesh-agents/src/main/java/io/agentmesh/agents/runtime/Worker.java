@@ -13,6 +13,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,9 +29,11 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
@@ -52,6 +56,10 @@ import org.slf4j.LoggerFactory;
  * memory stays bounded under any backlog. A failed transaction is aborted and every partition is
  * rewound to its committed offset: work is redone, and the handler's checkpoints make redoing it
  * cheap.
+ *
+ * <p>At-least-once (D-020, {@link WorkerConfig#transactional()} false): the same pass without a
+ * transaction. The outputs are sent and acknowledged by the broker, then the safe offsets are
+ * committed; a crash between the two publishes those outputs again from the checkpoints.
  */
 public final class Worker implements AutoCloseable {
 
@@ -119,7 +127,9 @@ public final class Worker implements AutoCloseable {
     Map<String, Object> props = new HashMap<>();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     props.put(ProducerConfig.CLIENT_ID_CONFIG, config.clientId() + "-producer");
-    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.groupId() + "-" + UUID.randomUUID());
+    if (config.transactional()) {
+      props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.groupId() + "-" + UUID.randomUUID());
+    }
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
@@ -139,7 +149,9 @@ public final class Worker implements AutoCloseable {
     if (!state.compareAndSet(State.NEW, State.RUNNING)) {
       throw new IllegalStateException("worker " + config.clientId() + " is " + state.get() + ", not NEW");
     }
-    producer.initTransactions();
+    if (config.transactional()) {
+      producer.initTransactions();
+    }
     consumer.subscribe(config.topics(), new Rebalance());
     pollThread = Thread.ofPlatform().name("mesh-worker-" + config.clientId()).start(this::loop);
     return this;
@@ -328,18 +340,7 @@ public final class Worker implements AutoCloseable {
       return;
     }
     try {
-      producer.beginTransaction();
-      int sent = 0;
-      for (Completion completion : batch) {
-        for (ProducerRecord<byte[], byte[]> out : completion.outcome().records()) {
-          producer.send(out);
-          sent++;
-        }
-      }
-      if (!offsets.isEmpty()) {
-        producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-      }
-      producer.commitTransaction();
+      int sent = config.transactional() ? commitInTransaction(batch, offsets) : publishThenCommit(batch, offsets);
       offsets.forEach((partition, offset) -> progress.get(partition).markCommitted(offset.offset(), offset.metadata()));
       listener.committed(batch.size(), sent);
       for (Completion completion : batch) {
@@ -349,8 +350,67 @@ public final class Worker implements AutoCloseable {
     } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException | AuthorizationException e) {
       throw e;
     } catch (KafkaException e) {
-      LOG.warn("worker {}: transaction failed ({}); aborting and rewinding to the committed offsets", config.clientId(), e.toString());
+      LOG.warn("worker {}: commit pass failed ({}); rewinding to the committed offsets", config.clientId(), e.toString());
       abortAndRewind();
+    }
+  }
+
+  /** Exactly-once: the outputs and the offsets in one transaction. Returns the records sent. */
+  private int commitInTransaction(List<Completion> batch, Map<TopicPartition, OffsetAndMetadata> offsets) {
+    producer.beginTransaction();
+    int sent = 0;
+    for (Completion completion : batch) {
+      for (ProducerRecord<byte[], byte[]> out : completion.outcome().records()) {
+        producer.send(out);
+        sent++;
+      }
+    }
+    if (!offsets.isEmpty()) {
+      producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+    }
+    producer.commitTransaction();
+    return sent;
+  }
+
+  /**
+   * At-least-once: every output acknowledged, then the offsets committed. Nothing is committed
+   * past an output the broker did not take (its error fails the pass and the worker rewinds).
+   */
+  private int publishThenCommit(List<Completion> batch, Map<TopicPartition, OffsetAndMetadata> offsets) {
+    List<Future<RecordMetadata>> acks = new ArrayList<>();
+    for (Completion completion : batch) {
+      for (ProducerRecord<byte[], byte[]> out : completion.outcome().records()) {
+        acks.add(producer.send(out));
+      }
+    }
+    producer.flush();
+    for (Future<RecordMetadata> ack : acks) {
+      try {
+        ack.get();
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof KafkaException k ? k : new KafkaException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptException(e);
+      }
+    }
+    if (!offsets.isEmpty()) {
+      commitOffsets(offsets);
+    }
+    return acks.size();
+  }
+
+  private void commitOffsets(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        consumer.commitSync(offsets);
+        return;
+      } catch (WakeupException e) {
+        // a wakeup meant for the poll landed here; committing the same offsets again is harmless
+        if (attempt == 2) {
+          throw e;
+        }
+      }
     }
   }
 
@@ -373,6 +433,10 @@ public final class Worker implements AutoCloseable {
   }
 
   private void abortAndRewind() {
+    if (!config.transactional()) {
+      rewind(); // nothing to abort: what was published stays, and is published again from the checkpoints
+      return;
+    }
     try {
       producer.abortTransaction();
     } catch (KafkaException e) {

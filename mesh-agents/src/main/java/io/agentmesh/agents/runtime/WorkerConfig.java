@@ -17,10 +17,14 @@ import java.util.Objects;
  * @param shutdownGrace how long a graceful stop lets in-flight records finish
  * @param consumerOverrides extra consumer settings, applied last
  * @param producerOverrides extra producer settings, applied last
+ * @param transactional whether outputs and offsets are committed in one transaction per pass
+ *     (exactly-once, the default) or outputs acknowledged first and offsets committed after them
+ *     (at-least-once; D-020)
  */
 public record WorkerConfig(String bootstrapServers, String groupId, String clientId, List<String> topics,
                            int maxInFlight, Duration pollTimeout, Duration shutdownGrace,
-                           Map<String, Object> consumerOverrides, Map<String, Object> producerOverrides) {
+                           Map<String, Object> consumerOverrides, Map<String, Object> producerOverrides,
+                           boolean transactional) {
 
   public WorkerConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -42,16 +46,24 @@ public record WorkerConfig(String bootstrapServers, String groupId, String clien
   /** Defaults for everything but the identity, topics and in-flight limit. */
   public static WorkerConfig of(String bootstrapServers, String groupId, String clientId, List<String> topics, int maxInFlight) {
     return new WorkerConfig(bootstrapServers, groupId, clientId, topics, maxInFlight,
-        Duration.ofMillis(100), Duration.ofSeconds(30), Map.of(), Map.of());
+        Duration.ofMillis(100), Duration.ofSeconds(30), Map.of(), Map.of(), true);
   }
 
   /** The same settings with extra consumer properties. */
   public WorkerConfig withConsumerOverrides(Map<String, Object> overrides) {
-    return new WorkerConfig(bootstrapServers, groupId, clientId, topics, maxInFlight, pollTimeout, shutdownGrace, overrides, producerOverrides);
+    return new WorkerConfig(bootstrapServers, groupId, clientId, topics, maxInFlight, pollTimeout, shutdownGrace, overrides,
+        producerOverrides, transactional);
   }
 
   /** The same settings with another shutdown grace. */
   public WorkerConfig withShutdownGrace(Duration grace) {
-    return new WorkerConfig(bootstrapServers, groupId, clientId, topics, maxInFlight, pollTimeout, grace, consumerOverrides, producerOverrides);
+    return new WorkerConfig(bootstrapServers, groupId, clientId, topics, maxInFlight, pollTimeout, grace, consumerOverrides,
+        producerOverrides, transactional);
+  }
+
+  /** The same settings, committing with or without a transaction. */
+  public WorkerConfig withTransactional(boolean transactional) {
+    return new WorkerConfig(bootstrapServers, groupId, clientId, topics, maxInFlight, pollTimeout, shutdownGrace,
+        consumerOverrides, producerOverrides, transactional);
   }
 }

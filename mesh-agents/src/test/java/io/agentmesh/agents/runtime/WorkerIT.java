@@ -9,6 +9,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,10 +19,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 @MeshInfraTest
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -48,6 +53,35 @@ class WorkerIT {
       List<ConsumerRecord<String, String>> outputs = Topics.readCommitted(infra.kafkaBootstrap(), out, 2_000, Duration.ofSeconds(60));
       assertThat(outputs).hasSize(2_000);
       assertThat(outputs.stream().map(ConsumerRecord::value).distinct()).hasSize(2_000).contains("TASK-0", "TASK-1999");
+    }
+  }
+
+  @Test
+  void atLeastOncePublishesEveryOutputAndCommitsItsInputsWithoutATransaction() throws Exception {
+    String in = infra.uniqueName("in");
+    String out = infra.uniqueName("out");
+    Topics.create(infra.kafkaBootstrap(), 3, in, out);
+    Topics.produce(infra.kafkaBootstrap(), in, 600);
+    String group = infra.uniqueName("group");
+
+    RecordHandler upper = record -> {
+      Thread.sleep(ThreadLocalRandom.current().nextInt(20)); // finish in random order
+      return Outcome.of(List.of(new ProducerRecord<>(out, record.key(), text(record).toUpperCase().getBytes(StandardCharsets.UTF_8))));
+    };
+    try (Worker worker = Worker.create(config(group, in, 200).withTransactional(false), upper, deadLetterTo(out),
+        WorkerListener.NONE).start();
+         Admin admin = Admin.create(Map.of("bootstrap.servers", infra.kafkaBootstrap()))) {
+      List<ConsumerRecord<String, String>> outputs = Topics.readCommitted(infra.kafkaBootstrap(), out, 600, Duration.ofSeconds(60));
+      assertThat(outputs.stream().map(ConsumerRecord::value).distinct()).hasSize(600).contains("TASK-0", "TASK-599");
+      // every input committed once its output was acknowledged: each partition's offset is past its last input
+      Map<TopicPartition, Long> end = new HashMap<>();
+      Topics.readCommitted(infra.kafkaBootstrap(), in, 600, Duration.ofSeconds(30)).forEach(record ->
+          end.merge(new TopicPartition(record.topic(), record.partition()), record.offset() + 1, Math::max));
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(admin.listConsumerGroupOffsets(group)
+          .partitionsToOffsetAndMetadata().get()).hasSize(3).allSatisfy((partition, committed) ->
+              assertThat(committed.offset()).as("committed offset of " + partition).isEqualTo(end.get(partition))));
+      assertThat(admin.listTransactions().all().get()).as("transactions of this worker's group")
+          .noneMatch(t -> t.transactionalId().startsWith(group));
     }
   }
 
@@ -150,8 +184,9 @@ class WorkerIT {
     }
   }
 
-  @Test
-  void doesNotRepublishRecordsFinishedAboveAnUnfinishedOneAfterAStop() throws Exception {
+  @ParameterizedTest(name = "transactional {0}")
+  @ValueSource(booleans = {true, false})
+  void doesNotRepublishRecordsFinishedAboveAnUnfinishedOneAfterAStop(boolean transactional) throws Exception {
     String in = infra.uniqueName("in");
     String out = infra.uniqueName("out");
     Topics.create(infra.kafkaBootstrap(), 1, in, out);
@@ -165,7 +200,7 @@ class WorkerIT {
       }
       return Outcome.of(List.of(new ProducerRecord<>(out, record.key(), record.value())));
     };
-    Worker first = Worker.create(config(group, in, 100), firstHangs, deadLetterTo(out), WorkerListener.NONE).start();
+    Worker first = Worker.create(config(group, in, 100).withTransactional(transactional), firstHangs, deadLetterTo(out), WorkerListener.NONE).start();
     assertThat(Topics.readCommitted(infra.kafkaBootstrap(), out, 49, Duration.ofSeconds(30))).hasSize(49);
     first.stop(Duration.ZERO);
 
@@ -174,7 +209,7 @@ class WorkerIT {
       handled.incrementAndGet();
       return Outcome.of(List.of(new ProducerRecord<>(out, record.key(), record.value())));
     };
-    try (Worker second = Worker.create(config(group, in, 100), copy, deadLetterTo(out), WorkerListener.NONE).start()) {
+    try (Worker second = Worker.create(config(group, in, 100).withTransactional(transactional), copy, deadLetterTo(out), WorkerListener.NONE).start()) {
       List<ConsumerRecord<String, String>> outputs = Topics.readCommitted(infra.kafkaBootstrap(), out, 50, Duration.ofSeconds(30));
       assertThat(outputs).extracting(ConsumerRecord::value).hasSize(50).doesNotHaveDuplicates();
       assertThat(handled.get()).as("records the second replica had to handle").isEqualTo(1);

@@ -1,5 +1,6 @@
 package io.agentmesh.core.graph;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import io.agentmesh.core.wire.TopicNames;
 import java.net.URI;
 import java.util.List;
@@ -17,13 +18,15 @@ import java.util.OptionalInt;
  *     sub-graph is named {@code <child-graph>.<node>} (graph and node names have no dots)
  * @param processes co-location groups: nodes that share one process
  * @param endpoints existing servers to use; an absent one is started embedded
+ * @param delivery how the graph's workers publish outputs and commit inputs (D-020)
  */
 public record DeploymentSpec(
     String topicPrefix,
     TopicDefaults topics,
     Map<String, NodeDeployment> nodes,
     List<ProcessGroup> processes,
-    Endpoints endpoints) {
+    Endpoints endpoints,
+    Delivery delivery) {
 
   /** Separates a sub-graph's name from its node's in a qualified node name ({@code team.draft}). */
   public static final String SUB_GRAPH_SEPARATOR = ".";
@@ -34,11 +37,13 @@ public record DeploymentSpec(
     nodes = Map.copyOf(nodes);
     processes = List.copyOf(processes);
     Objects.requireNonNull(endpoints, "endpoints");
+    Objects.requireNonNull(delivery, "delivery");
   }
 
   /** The spec used when none is given: default prefix, topics and node settings, everything embedded. */
   public static DeploymentSpec defaults() {
-    return new DeploymentSpec(TopicNames.DEFAULT_PREFIX, TopicDefaults.DEFAULT, Map.of(), List.of(), Endpoints.EMBEDDED);
+    return new DeploymentSpec(TopicNames.DEFAULT_PREFIX, TopicDefaults.DEFAULT, Map.of(), List.of(), Endpoints.EMBEDDED,
+        Delivery.EXACTLY_ONCE);
   }
 
   /** The settings of {@code node}, or the defaults when the spec does not list it. */
@@ -48,7 +53,7 @@ public record DeploymentSpec(
 
   /**
    * The spec a sub-graph called {@code graph} is compiled with: this spec's prefix, topic defaults
-   * and endpoints; its {@code <graph>.<node>} entries as the child's own {@code <node>} entries,
+   * endpoints and delivery; its {@code <graph>.<node>} entries as the child's own {@code <node>} entries,
    * entries of other graphs (the child's own sub-graphs) kept qualified; no processes (a child's
    * nodes are not co-located with anything).
    */
@@ -62,7 +67,49 @@ public record DeploymentSpec(
         child.put(name, settings);
       }
     });
-    return new DeploymentSpec(topicPrefix, topics, child, List.of(), endpoints);
+    return new DeploymentSpec(topicPrefix, topics, child, List.of(), endpoints, delivery);
+  }
+
+  /**
+   * The delivery guarantee of a graph's workers (D-020). Either way an input's output is
+   * checkpointed in Redis before its offset is committed, so a redelivered input does not call the
+   * model again; the two differ in what a crash can leave on the topics.
+   */
+  public enum Delivery {
+    /**
+     * Outputs and input offsets are committed in one Kafka transaction per commit pass (D-003):
+     * after a crash every run still has exactly one result on the results topic. The default.
+     */
+    EXACTLY_ONCE("exactly-once"),
+    /**
+     * Outputs are published, acknowledged by the broker, and then the input offsets are committed,
+     * with no transaction: fewer broker round trips per pass, but a crash between the two publishes
+     * those outputs again (the same content, from the checkpoints), so a run can have its result
+     * twice and readers deduplicate by run id.
+     */
+    AT_LEAST_ONCE("at-least-once");
+
+    private final String yamlName;
+
+    Delivery(String yamlName) {
+      this.yamlName = yamlName;
+    }
+
+    /** How deploy.yaml and the plan spell it. */
+    @JsonValue
+    public String yamlName() {
+      return yamlName;
+    }
+
+    /** The delivery spelled {@code name} in deploy.yaml, if there is one. */
+    public static Optional<Delivery> fromYaml(String name) {
+      for (Delivery d : values()) {
+        if (d.yamlName.equals(name)) {
+          return Optional.of(d);
+        }
+      }
+      return Optional.empty();
+    }
   }
 
   /**

@@ -45,8 +45,15 @@ final class SpecReader {
       e.finish();
       return ends;
     }).orElse(DeploymentSpec.Endpoints.EMBEDDED);
+    DeploymentSpec.Delivery delivery = root.text("delivery").flatMap(name -> {
+      Optional<DeploymentSpec.Delivery> known = DeploymentSpec.Delivery.fromYaml(name);
+      if (known.isEmpty()) {
+        root.problem("delivery", "'delivery' must be 'exactly-once' or 'at-least-once', was '" + name + "'");
+      }
+      return known;
+    }).orElse(DeploymentSpec.Delivery.EXACTLY_ONCE);
     root.finish();
-    return new DeploymentSpec(prefix, topics, nodes, processes, endpoints);
+    return new DeploymentSpec(prefix, topics, nodes, processes, endpoints, delivery);
   }
 
   private static Optional<URI> uri(YamlObject o, String key) {

@@ -1,5 +1,6 @@
 package io.agentmesh.core.plan;
 
+import io.agentmesh.core.graph.DeploymentSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ import java.util.Optional;
  * @param warnings things that work but are probably not meant (e.g. more replicas than partitions)
  * @param subGraphs the plans of the child graphs this graph's {@code graph} nodes run, one per child
  *     graph (a child used by two nodes is compiled once), in graph order
+ * @param delivery how the workers publish and commit (deploy.yaml {@code delivery}, D-020)
  */
 public record Plan(
     String graph,
@@ -33,7 +35,8 @@ public record Plan(
     Map<String, ModelBinding> models,
     List<ProcessPlan> processes,
     List<String> warnings,
-    List<SubGraphPlan> subGraphs) {
+    List<SubGraphPlan> subGraphs,
+    DeploymentSpec.Delivery delivery) {
 
   public Plan {
     Objects.requireNonNull(graph, "graph");
@@ -45,6 +48,7 @@ public record Plan(
     processes = List.copyOf(processes);
     warnings = List.copyOf(warnings);
     subGraphs = List.copyOf(subGraphs);
+    Objects.requireNonNull(delivery, "delivery");
   }
 
   /** The topic called {@code name}; throws IllegalArgumentException when the plan has none. */

@@ -107,7 +107,7 @@ public final class PlanCompiler {
         .forEach(n -> processes.add(new Plan.ProcessPlan(n, List.of(n))));
 
     return new Plan(graph.name(), graph.version(), spec.topicPrefix(), List.copyOf(topics.values()), groups, models,
-        processes, warnings, subGraphs(graph, spec));
+        processes, warnings, subGraphs(graph, spec), spec.delivery());
   }
 
   private static List<Plan.SubGraphPlan> subGraphs(Graph graph, DeploymentSpec spec) {

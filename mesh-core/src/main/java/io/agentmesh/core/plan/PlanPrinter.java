@@ -46,7 +46,8 @@ public final class PlanPrinter {
     if (!plan.version().isEmpty()) {
       out.append(" (version ").append(plan.version()).append(')');
     }
-    out.append(", topic prefix ").append(plan.topicPrefix()).append("\n\n");
+    out.append(", topic prefix ").append(plan.topicPrefix()).append(", delivery ").append(plan.delivery().yamlName())
+        .append("\n\n");
     out.append("TOPICS\n").append(table(List.of("TOPIC", "ROLE", "PARTITIONS", "REPLICATION", "CONFIG"), plan.topics(),
         t -> List.of(t.name(), t.role().name().toLowerCase(), Integer.toString(t.partitions()),
             Integer.toString(t.replicationFactor()), configText(t))));

@@ -292,6 +292,22 @@ class GraphLoaderTest {
   }
 
   @Test
+  void specChoosesTheDeliveryGuaranteeAndRejectsAnUnknownOne() {
+    Graph graph = GraphLoader.load(EXAMPLES.resolve("research-pipeline/graph.yaml"));
+    assertThat(GraphLoader.parseSpec("nodes: {planner: {replicas: 2}}\n", "deploy.yaml", graph).delivery())
+        .isEqualTo(DeploymentSpec.Delivery.EXACTLY_ONCE);
+    assertThat(GraphLoader.parseSpec("delivery: at-least-once\n", "deploy.yaml", graph).delivery())
+        .isEqualTo(DeploymentSpec.Delivery.AT_LEAST_ONCE);
+    assertThat(GraphLoader.parseSpec("delivery: at-least-once\n", "deploy.yaml", graph).forSubGraph("x").delivery())
+        .isEqualTo(DeploymentSpec.Delivery.AT_LEAST_ONCE);
+    assertThatThrownBy(() -> GraphLoader.parseSpec("topicPrefix: mesh\ndelivery: exactly_once\n", "deploy.yaml", graph))
+        .isInstanceOf(GraphValidationException.class)
+        .satisfies(e -> assertThat(((GraphValidationException) e).errors()).extracting(ValidationError::toString)
+            .anySatisfy(s -> assertThat(s).startsWith("deploy.yaml:2:")
+                .contains("'delivery' must be 'exactly-once' or 'at-least-once', was 'exactly_once'")));
+  }
+
+  @Test
   void specNamesSubGraphNodesQualifiedAndReportsUnknownOnesAtTheirLine() {
     Graph graph = GraphLoader.load(EXAMPLES.resolve("hierarchical-teams/graph.yaml"));
     DeploymentSpec spec = GraphLoader.parseSpec("nodes: {research-squad.searcher: {replicas: 3}}\n", "deploy.yaml", graph);

@@ -89,6 +89,8 @@ class PlanCompilerTest {
     assertThat(json.get("graph").asText()).isEqualTo("support-triage");
     assertThat(json.get("topics").size()).isEqualTo(plan.topics().size());
     assertThat(json.get("groups").get(0).get("groupId").asText()).isEqualTo("mesh.support-triage.triage");
+    assertThat(text).contains("delivery exactly-once");
+    assertThat(json.get("delivery").asText()).isEqualTo("exactly-once");
   }
 
   @Test
