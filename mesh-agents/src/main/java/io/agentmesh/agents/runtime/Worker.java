@@ -13,8 +13,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,11 +27,9 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
@@ -57,15 +53,21 @@ import org.slf4j.LoggerFactory;
  * rewound to its committed offset: work is redone, and the handler's checkpoints make redoing it
  * cheap.
  *
- * <p>At-least-once (D-020, {@link WorkerConfig#transactional()} false): the same pass without a
- * transaction. The outputs are sent and acknowledged by the broker, then the safe offsets are
- * committed; a crash between the two publishes those outputs again from the checkpoints.
+ * <p>At-least-once (D-020, {@link WorkerConfig#transactional()} false): no transaction. A record's
+ * outputs are sent as soon as it completes, it counts as done once the broker has acknowledged
+ * them, and the safe offsets are committed every 100 ms; a crash in between publishes those
+ * outputs again from the checkpoints.
  */
 public final class Worker implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
   /** How long a poll thread waits for a completion while only some partitions are paused: new records of the others wait at most this. */
   private static final long PAUSED_FETCH_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+  /**
+   * At-least-once: how often the safe offsets are committed. A crash redoes at most this much
+   * more work, answered from the checkpoints; committing every pass cost a round trip per pass.
+   */
+  private static final long OFFSET_COMMIT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   /** Lifecycle: NEW -> RUNNING -> DRAINING -> STOPPED, or FAILED from RUNNING/DRAINING. */
   public enum State { NEW, RUNNING, DRAINING, STOPPED, FAILED }
@@ -93,6 +95,13 @@ public final class Worker implements AutoCloseable {
   private volatile long drainDeadline = Long.MAX_VALUE;
   private Thread pollThread;
   private Throwable failure;
+  /** At-least-once: records whose outputs the broker has acknowledged, for the poll thread to mark done. */
+  private final ConcurrentLinkedQueue<Completion> acknowledged = new ConcurrentLinkedQueue<>();
+  /** At-least-once: the first failed send since the last pass. */
+  private final AtomicReference<KafkaException> sendFailure = new AtomicReference<>();
+  private long lastOffsetCommit = System.nanoTime();
+  private int completedSinceCommit;
+  private int sentSinceCommit;
 
   private Worker(WorkerConfig config, RecordHandler handler, FailureHandler failureHandler, WorkerListener listener) {
     this.config = config;
@@ -160,7 +169,7 @@ public final class Worker implements AutoCloseable {
   private void loop() {
     try {
       while (!stopRequested || (inFlight.get() > 0 && !graceOver())) {
-        commitCompleted();
+        commitCompleted(false);
         dispatchWaiting();
         if (stopRequested) {
           pauseAll();
@@ -172,7 +181,7 @@ public final class Worker implements AutoCloseable {
         }
         dispatchWaiting();
       }
-      commitCompleted();
+      commitCompleted(true);
       state.set(State.STOPPED);
     } catch (RuntimeException | Error e) {
       fail(e); // fenced, unauthorised, or a bug: the process supervisor restarts the replica
@@ -306,7 +315,15 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  private void commitCompleted() {
+  /**
+   * One commit pass over the records handled since the last. {@code force}: at-least-once commits
+   * offsets now rather than at its interval (the partitions are going, or the worker stops).
+   */
+  private void commitCompleted(boolean force) {
+    if (!config.transactional()) {
+      publishCompleted(force);
+      return;
+    }
     List<Completion> batch = new ArrayList<>();
     boolean redeliver = false;
     for (Completion completion; (completion = completions.poll()) != null; ) {
@@ -340,7 +357,7 @@ public final class Worker implements AutoCloseable {
       return;
     }
     try {
-      int sent = config.transactional() ? commitInTransaction(batch, offsets) : publishThenCommit(batch, offsets);
+      int sent = commitInTransaction(batch, offsets);
       offsets.forEach((partition, offset) -> progress.get(partition).markCommitted(offset.offset(), offset.metadata()));
       listener.committed(batch.size(), sent);
       for (Completion completion : batch) {
@@ -373,45 +390,114 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
-   * At-least-once: every output acknowledged, then the offsets committed. Nothing is committed
-   * past an output the broker did not take (its error fails the pass and the worker rewinds).
+   * The at-least-once pass (D-020): each completed record's outputs are sent at once, and the
+   * record counts as done for its partition only when the broker has acknowledged all of them; the
+   * safe offsets are committed every {@link #OFFSET_COMMIT_INTERVAL_NANOS} (and when forced), so
+   * the poll thread never waits for a produce and rarely for a commit. A failed send rewinds every
+   * partition to its committed offset, as an aborted transaction does; acknowledgements of the
+   * abandoned attempt arrive with an old generation and are ignored.
    */
-  private int publishThenCommit(List<Completion> batch, Map<TopicPartition, OffsetAndMetadata> offsets) {
-    List<Future<RecordMetadata>> acks = new ArrayList<>();
-    for (Completion completion : batch) {
-      for (ProducerRecord<byte[], byte[]> out : completion.outcome().records()) {
-        acks.add(producer.send(out));
+  private void publishCompleted(boolean force) {
+    boolean redeliver = false;
+    for (Completion completion; (completion = completions.poll()) != null; ) {
+      inFlight.decrementAndGet();
+      if (completion.generation() != generations.getOrDefault(completion.partition(), 0)
+          || !progress.containsKey(completion.partition())) {
+        listener.recordDiscarded(completion.partition(), completion.offset());
+      } else if (completion.outcome().redeliver()) {
+        redeliver = true;
+      } else {
+        publish(completion);
       }
     }
-    producer.flush();
-    for (Future<RecordMetadata> ack : acks) {
-      try {
-        ack.get();
-      } catch (ExecutionException e) {
-        throw e.getCause() instanceof KafkaException k ? k : new KafkaException(e.getCause());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptException(e);
+    if (redeliver) {
+      drainInFlightAsDiscarded();
+      rewind();
+      return;
+    }
+    if (force) {
+      producer.flush(); // every acknowledgement in before the final commit of these partitions
+    }
+    for (Completion done; (done = acknowledged.poll()) != null; ) {
+      if (done.generation() == generations.getOrDefault(done.partition(), 0) && progress.containsKey(done.partition())) {
+        progress.get(done.partition()).completed(done.offset());
+        listener.recordCompleted(done.partition(), done.offset(), done.nanos());
+        completedSinceCommit++;
+        runAfterCommit(done.outcome());
       }
     }
-    if (!offsets.isEmpty()) {
-      commitOffsets(offsets);
+    KafkaException failed = sendFailure.getAndSet(null);
+    if (failed != null) {
+      if (failed instanceof AuthorizationException || failed instanceof OutOfOrderSequenceException) {
+        throw failed;
+      }
+      LOG.warn("worker {}: an output could not be published ({}); rewinding to the committed offsets", config.clientId(), failed.toString());
+      rewind();
+      return;
     }
-    return acks.size();
+    if (force || System.nanoTime() - lastOffsetCommit >= OFFSET_COMMIT_INTERVAL_NANOS) {
+      commitOffsets();
+    }
   }
 
-  private void commitOffsets(Map<TopicPartition, OffsetAndMetadata> offsets) {
+  /** Sends a completed record's outputs; the last acknowledgement queues it as done. */
+  private void publish(Completion completion) {
+    List<ProducerRecord<byte[], byte[]>> outputs = completion.outcome().records();
+    if (outputs.isEmpty()) {
+      acknowledged.add(completion);
+      return;
+    }
+    AtomicInteger unacknowledged = new AtomicInteger(outputs.size());
+    for (ProducerRecord<byte[], byte[]> out : outputs) {
+      try {
+        producer.send(out, (metadata, error) -> {
+          if (error != null) {
+            sendFailure.compareAndSet(null, error instanceof KafkaException k ? k : new KafkaException(error));
+          } else if (unacknowledged.decrementAndGet() == 0) {
+            acknowledged.add(completion);
+          }
+        });
+      } catch (KafkaException e) { // e.g. no buffer space within max.block.ms: handled like a failed send
+        sendFailure.compareAndSet(null, e);
+        return;
+      }
+    }
+    sentSinceCommit += outputs.size();
+  }
+
+  private void commitOffsets() {
+    lastOffsetCommit = System.nanoTime();
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    progress.forEach((partition, p) -> {
+      if (p.hasProgress()) {
+        offsets.put(partition, new OffsetAndMetadata(p.safeOffset(), p.metadata()));
+      }
+    });
+    if (offsets.isEmpty()) {
+      return;
+    }
     for (int attempt = 0; ; attempt++) {
       try {
         consumer.commitSync(offsets);
-        return;
+        break;
       } catch (WakeupException e) {
         // a wakeup meant for the poll landed here; committing the same offsets again is harmless
         if (attempt == 2) {
           throw e;
         }
+      } catch (AuthorizationException e) {
+        throw e;
+      } catch (KafkaException e) {
+        // e.g. the group rebalanced: nothing is lost, the next owner starts from the last commit
+        LOG.warn("worker {}: offset commit failed ({}); rewinding to the committed offsets", config.clientId(), e.toString());
+        rewind();
+        return;
       }
     }
+    offsets.forEach((partition, offset) -> progress.get(partition).markCommitted(offset.offset(), offset.metadata()));
+    listener.committed(completedSinceCommit, sentSinceCommit);
+    completedSinceCommit = 0;
+    sentSinceCommit = 0;
   }
 
   private void runAfterCommit(Outcome outcome) {
@@ -433,10 +519,6 @@ public final class Worker implements AutoCloseable {
   }
 
   private void abortAndRewind() {
-    if (!config.transactional()) {
-      rewind(); // nothing to abort: what was published stays, and is published again from the checkpoints
-      return;
-    }
     try {
       producer.abortTransaction();
     } catch (KafkaException e) {
@@ -567,7 +649,7 @@ public final class Worker implements AutoCloseable {
       if (state.get() == State.FAILED) {
         return;
       }
-      commitCompleted();
+      commitCompleted(true);
       forget(partitions);
     }
 

@@ -155,8 +155,9 @@ class WorkerIT {
     }
   }
 
-  @Test
-  void redeliversWhatACrashedReplicaLeftUnfinishedAndPublishesItOnce() throws Exception {
+  @ParameterizedTest(name = "transactional {0}")
+  @ValueSource(booleans = {true, false})
+  void redeliversWhatACrashedReplicaLeftUnfinished(boolean transactional) throws Exception {
     String in = infra.uniqueName("in");
     String out = infra.uniqueName("out");
     Topics.create(infra.kafkaBootstrap(), 2, in, out);
@@ -171,16 +172,20 @@ class WorkerIT {
       }
       return Outcome.of(List.of(new ProducerRecord<>(out, record.key(), record.value())));
     };
-    Worker first = Worker.create(config(group, in, 500), hangsAfterHundred, deadLetterTo(out), WorkerListener.NONE).start();
+    Worker first = Worker.create(config(group, in, 500).withTransactional(transactional), hangsAfterHundred,
+        deadLetterTo(out), WorkerListener.NONE).start();
     await().atMost(Duration.ofSeconds(30)).until(() -> firstHandled.get() > 150);
     first.stop(Duration.ZERO);
 
     RecordHandler copy = record -> Outcome.of(List.of(new ProducerRecord<>(out, record.key(), record.value())));
-    try (Worker second = Worker.create(config(group, in, 500), copy, deadLetterTo(out), WorkerListener.NONE).start()) {
+    try (Worker second = Worker.create(config(group, in, 500).withTransactional(transactional), copy,
+        deadLetterTo(out), WorkerListener.NONE).start()) {
       List<ConsumerRecord<String, String>> outputs = Topics.readCommitted(infra.kafkaBootstrap(), out, 200, Duration.ofSeconds(60));
       Map<String, Long> perTask = outputs.stream().collect(Collectors.groupingBy(ConsumerRecord::value, Collectors.counting()));
       assertThat(perTask).hasSize(200);
-      assertThat(perTask.values()).allMatch(n -> n == 1);
+      if (transactional) { // at-least-once may publish a record's output twice
+        assertThat(perTask.values()).as("outputs per task").allMatch(n -> n == 1);
+      }
     }
   }
 
