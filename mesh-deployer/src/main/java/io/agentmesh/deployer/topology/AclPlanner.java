@@ -1,5 +1,7 @@
 package io.agentmesh.deployer.topology;
 
+import io.agentmesh.core.graph.DeploymentSpec;
+import io.agentmesh.core.graph.Node;
 import io.agentmesh.core.plan.Plan;
 import io.agentmesh.core.wire.TopicNames;
 import java.util.ArrayList;
@@ -25,7 +27,10 @@ import org.apache.kafka.common.resource.ResourceType;
  * node's consumer group; WRITE on each outbound edge topic, on the results topic (the node reaching
  * END publishes there, and any node may fail a run), on the events topic (every node reports its
  * visits) and on its own dead-letter topic; WRITE on the transactional ids {@code <groupId>-*}, the
- * one PREFIXED pattern, as the runtime names its producers {@code <groupId>-<uuid>}. The gateway
+ * one PREFIXED pattern, as the runtime names its producers {@code <groupId>-<uuid>} (and a join's
+ * Kafka Streams app uses the group id as its application id). A graph deployed
+ * {@code delivery: at-least-once} (D-020) has no transactional producers but its joins', so only
+ * join nodes get that binding there. The gateway
  * WRITEs ingress and READs results and events with group {@code <prefix>.<graph>.gateway}; the
  * registry READs and WRITEs {@code _schemas}. Nothing else.
  *
@@ -102,18 +107,25 @@ public final class AclPlanner {
         set.add(literal(ResourceType.TOPIC, names.results(), user, AclOperation.WRITE));
         set.add(literal(ResourceType.TOPIC, names.events(), user, AclOperation.WRITE));
         set.add(literal(ResourceType.TOPIC, group.deadLetterTopic(), user, AclOperation.WRITE));
-        set.add(binding(ResourceType.TRANSACTIONAL_ID, transactionalPrefix(group), PatternType.PREFIXED, user,
-            AclOperation.WRITE));
+        if (transactional(plan, group)) {
+          set.add(binding(ResourceType.TRANSACTIONAL_ID, transactionalPrefix(group), PatternType.PREFIXED, user,
+              AclOperation.WRITE));
+          warnings.addAll(prefixOverlaps(plan, group));
+        }
         plan.subGraph(node).ifPresent(child -> {
           TopicNames childNames = TopicNames.of(child.topicPrefix(), child.graph());
           set.add(literal(ResourceType.TOPIC, childNames.ingress(), user, AclOperation.WRITE));
           set.add(literal(ResourceType.TOPIC, childNames.results(), user, AclOperation.READ));
         });
-        warnings.addAll(prefixOverlaps(plan, group));
       }
       principals.add(principal);
       bindings.put(principal.name(), List.copyOf(set));
     }
+  }
+
+  /** Whether the node's replicas write with transactional producers: all under exactly-once, joins always. */
+  private static boolean transactional(Plan plan, Plan.GroupPlan group) {
+    return plan.delivery() == DeploymentSpec.Delivery.EXACTLY_ONCE || group.type().equals(Node.NodeType.JOIN.yamlName());
   }
 
   /** The Kafka user name of {@code process} of the plan's graph: {@code mesh-<graph>-<process>}, DNS-safe. */

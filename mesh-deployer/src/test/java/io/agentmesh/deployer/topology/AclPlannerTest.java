@@ -39,6 +39,22 @@ class AclPlannerTest {
   }
 
   @Test
+  void atLeastOnceDropsTheTransactionalIdsOfEveryNodeButTheJoins() {
+    Path dir = Path.of("..", "examples", "code-review-crew");
+    Graph graph = GraphLoader.load(dir.resolve("graph.yaml"));
+    Plan plan = PlanCompiler.compile(graph, GraphLoader.parseSpec("delivery: at-least-once\n", "deploy.yaml", graph));
+    AclPlan acls = AclPlanner.plan(plan);
+
+    assertThat(lines(acls, "mesh-code-review-crew-security")).isNotEmpty()
+        .noneMatch(line -> line.contains("TRANSACTIONAL_ID"));
+    assertThat(lines(acls, "mesh-code-review-crew-reviews"))
+        .contains("User:mesh-code-review-crew-reviews ALLOW WRITE TRANSACTIONAL_ID:PREFIXED:mesh.code-review-crew.reviews-");
+    assertThat(lines(AclPlanner.plan(example("code-review-crew")), "mesh-code-review-crew-security"))
+        .as("the same node under exactly-once")
+        .contains("User:mesh-code-review-crew-security ALLOW WRITE TRANSACTIONAL_ID:PREFIXED:mesh.code-review-crew.security-");
+  }
+
+  @Test
   void entryRouterReadsIngressAndWritesEachBranch() {
     AclPlan acls = AclPlanner.plan(example("support-triage"));
 
