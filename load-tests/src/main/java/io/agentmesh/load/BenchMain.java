@@ -35,7 +35,9 @@ public final class BenchMain implements Callable<Integer> {
   @Parameters(arity = "0..*", paramLabel = "BENCHMARK", description = "raw, worker, hop, inflight, direct or all (default all)")
   private List<String> which = new ArrayList<>(List.of("all"));
 
-  @Option(names = "--warmup", defaultValue = "5", description = "Warm-up seconds per benchmark and per rate (default ${DEFAULT-VALUE}).")
+  // 60 s: on 2 cores the JIT's C2 threads take 60-70 s of a mesh benchmark to finish compiling
+  // (BENCHMARKS.md Run G); a shorter warm-up measures the compiler as much as the mesh
+  @Option(names = "--warmup", defaultValue = "60", description = "Warm-up seconds per benchmark and per rate (default ${DEFAULT-VALUE}).")
   private int warmup;
 
   @Option(names = "--duration", defaultValue = "20", description = "Measured seconds (default ${DEFAULT-VALUE}).")

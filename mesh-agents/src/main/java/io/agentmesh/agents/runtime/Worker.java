@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -55,8 +56,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>At-least-once (D-020, {@link WorkerConfig#transactional()} false): no transaction. A record's
  * outputs are sent as soon as it completes, it counts as done once the broker has acknowledged
- * them, and the safe offsets are committed every 100 ms; a crash in between publishes those
- * outputs again from the checkpoints.
+ * them, and the safe offsets are committed every 100 ms without waiting; a crash in between
+ * publishes those outputs again from the checkpoints.
  */
 public final class Worker implements AutoCloseable {
 
@@ -68,6 +69,8 @@ public final class Worker implements AutoCloseable {
    * more work, answered from the checkpoints; committing every pass cost a round trip per pass.
    */
   private static final long OFFSET_COMMIT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /** See {@link #outsidePoll}. */
+  private static final int MAX_STRAY_WAKEUPS = 100;
 
   /** Lifecycle: NEW -> RUNNING -> DRAINING -> STOPPED, or FAILED from RUNNING/DRAINING. */
   public enum State { NEW, RUNNING, DRAINING, STOPPED, FAILED }
@@ -101,6 +104,8 @@ public final class Worker implements AutoCloseable {
   private final AtomicReference<KafkaException> sendFailure = new AtomicReference<>();
   private long lastOffsetCommit = System.nanoTime();
   private int completedSinceCommit;
+  /** At-least-once: an asynchronous commit the broker refused for good (set inside a poll). */
+  private Exception asyncCommitFailure;
   private int sentSinceCommit;
 
   private Worker(WorkerConfig config, RecordHandler handler, FailureHandler failureHandler, WorkerListener listener) {
@@ -262,16 +267,27 @@ public final class Worker implements AutoCloseable {
 
   /** The partition's committed progress, read once when the first record of a new assignment arrives. */
   private PartitionProgress restore(TopicPartition partition, long firstOffset) {
-    for (int attempt = 0; attempt < 3; attempt++) {
+    OffsetAndMetadata committed = outsidePoll(() -> consumer.committed(Set.of(partition), Duration.ofSeconds(30))).get(partition);
+    return committed == null ? PartitionProgress.at(firstOffset) : PartitionProgress.restore(committed.offset(), committed.metadata());
+  }
+
+  /**
+   * A blocking consumer call made between polls. A handler that finishes wakes the poll
+   * ({@link #dispatch}); on a busy machine its virtual thread can be descheduled between seeing the
+   * poll in progress and calling {@code wakeup()}, and the wakeup then lands on the next blocking
+   * call instead. Each wakeup is consumed by the call it interrupts and at most one is sent per
+   * poll, so asking again ends; the bound is a backstop.
+   */
+  private <T> T outsidePoll(Supplier<T> call) {
+    for (int attempt = 1; ; attempt++) {
       try {
-        OffsetAndMetadata committed = consumer.committed(Set.of(partition), Duration.ofSeconds(30)).get(partition);
-        return committed == null ? PartitionProgress.at(firstOffset)
-            : PartitionProgress.restore(committed.offset(), committed.metadata());
+        return call.get();
       } catch (WakeupException e) {
-        // a wakeup meant for the poll landed here: ask again
+        if (attempt == MAX_STRAY_WAKEUPS) {
+          throw new IllegalStateException("worker " + config.clientId() + ": " + attempt + " wakeups in a row outside a poll", e);
+        }
       }
     }
-    throw new IllegalStateException("worker " + config.clientId() + ": cannot read the committed offset of " + partition);
   }
 
   /** Hands waiting records to virtual threads while under the in-flight limit. */
@@ -435,8 +451,11 @@ public final class Worker implements AutoCloseable {
       rewind();
       return;
     }
+    if (asyncCommitFailure instanceof AuthorizationException denied) {
+      throw denied;
+    }
     if (force || System.nanoTime() - lastOffsetCommit >= OFFSET_COMMIT_INTERVAL_NANOS) {
-      commitOffsets();
+      commitOffsets(force);
     }
   }
 
@@ -465,39 +484,63 @@ public final class Worker implements AutoCloseable {
     sentSinceCommit += outputs.size();
   }
 
-  private void commitOffsets() {
+  /**
+   * Commits the safe offsets: asynchronously at the interval (the poll thread does not wait; the
+   * callback, run inside a later poll, records what the broker took), synchronously when forced
+   * (the partitions are going or the worker stops, so the commit must be in before that). A failed
+   * asynchronous commit is left to the next one, which carries the same or later offsets.
+   */
+  private void commitOffsets(boolean force) {
     lastOffsetCommit = System.nanoTime();
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    Map<TopicPartition, PartitionProgress> committing = new HashMap<>();
     progress.forEach((partition, p) -> {
       if (p.hasProgress()) {
         offsets.put(partition, new OffsetAndMetadata(p.safeOffset(), p.metadata()));
+        committing.put(partition, p);
       }
     });
     if (offsets.isEmpty()) {
       return;
     }
-    for (int attempt = 0; ; attempt++) {
-      try {
-        consumer.commitSync(offsets);
-        break;
-      } catch (WakeupException e) {
-        // a wakeup meant for the poll landed here; committing the same offsets again is harmless
-        if (attempt == 2) {
-          throw e;
-        }
-      } catch (AuthorizationException e) {
-        throw e;
-      } catch (KafkaException e) {
-        // e.g. the group rebalanced: nothing is lost, the next owner starts from the last commit
-        LOG.warn("worker {}: offset commit failed ({}); rewinding to the committed offsets", config.clientId(), e.toString());
-        rewind();
-        return;
-      }
-    }
-    offsets.forEach((partition, offset) -> progress.get(partition).markCommitted(offset.offset(), offset.metadata()));
     listener.committed(completedSinceCommit, sentSinceCommit);
     completedSinceCommit = 0;
     sentSinceCommit = 0;
+    if (!force) {
+      consumer.commitAsync(offsets, (committed, error) -> {
+        if (error == null) {
+          markCommitted(committed, committing);
+        } else if (error instanceof AuthorizationException) {
+          asyncCommitFailure = error;
+        } else {
+          LOG.debug("worker {}: offset commit failed ({}); the next one carries these offsets", config.clientId(), error.toString());
+        }
+      });
+      return;
+    }
+    try {
+      outsidePoll(() -> {
+        consumer.commitSync(offsets);
+        return null;
+      });
+      markCommitted(offsets, committing);
+    } catch (AuthorizationException e) {
+      throw e;
+    } catch (KafkaException e) {
+      // e.g. the group rebalanced: nothing is lost, the next owner starts from the last commit
+      LOG.warn("worker {}: offset commit failed ({}); rewinding to the committed offsets", config.clientId(), e.toString());
+      rewind();
+    }
+  }
+
+  /** Notes a commit in each partition's progress, unless the partition was rewound or reassigned since. */
+  private void markCommitted(Map<TopicPartition, OffsetAndMetadata> offsets, Map<TopicPartition, PartitionProgress> committing) {
+    offsets.forEach((partition, offset) -> {
+      PartitionProgress now = progress.get(partition);
+      if (now != null && now == committing.get(partition)) {
+        now.markCommitted(offset.offset(), offset.metadata());
+      }
+    });
   }
 
   private void runAfterCommit(Outcome outcome) {
@@ -534,7 +577,7 @@ public final class Worker implements AutoCloseable {
   private void rewind() {
     waiting.clear();
     Set<TopicPartition> assigned = consumer.assignment();
-    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
+    Map<TopicPartition, OffsetAndMetadata> committed = outsidePoll(() -> consumer.committed(assigned));
     for (TopicPartition partition : assigned) {
       OffsetAndMetadata offset = committed.get(partition);
       long position = offset == null ? 0 : offset.offset();
