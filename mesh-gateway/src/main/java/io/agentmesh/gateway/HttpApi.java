@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * <p>Order of checks on {@code POST /v1/graphs/{graph}/runs}: body size (413), credentials (401),
  * graph known (404) and allowed (403), rate (429), {@code wait} (400), content type (415), JSON
  * (400), envelope (400), input schema (422), {@code Idempotency-Key} (400, 422 on reuse with
- * another body), sync-wait capacity (503), then the run is created in Redis and published.
+ * another body), sync-wait capacity (503), then the run's record is written to Redis and its task
+ * published (the record first when the client chose the run id: 409 if it exists).
  */
 final class HttpApi {
 
@@ -379,7 +380,7 @@ final class HttpApi {
       });
     }
     Future<Void> recorded = created(context, graph, runId).<Void>mapEmpty().recover(e -> {
-      LOG.warn("run {}: the gateway could not write the run record ({}); the first node's admission will", runId, e.toString());
+      LOG.warn("run {}: the gateway could not write the run record ({}); the first node's admission writes it", runId, e.toString());
       return Future.succeededFuture();
     });
     return publish(context, graph, runId, message, trace, recorded).compose(v -> recorded);
