@@ -47,7 +47,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * clients, witness) is pinned to the first, as a gateway deployed apart from its mesh would be; on a
  * 2-core machine each side has one core. {@code shared}: everything in this one JVM on every core.
  * Not part of the test run: {@code ./mvnw -B -q -pl mesh-gateway -am -Pbench verify -DskipTests
- * -Dbench.clients=200 -Dbench.seconds=30 -Dbench.warmup=30 -Dbench.layout=split} (pinning uses
+ * -Dbench.clients=200 -Dbench.seconds=30 -Dbench.warmup=90 -Dbench.layout=split} (pinning uses
  * {@code taskset}, util-linux).
  */
 public final class GatewayBench {
