@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -341,34 +342,14 @@ public final class Worker implements AutoCloseable {
       return;
     }
     List<Completion> batch = new ArrayList<>();
-    boolean redeliver = false;
-    for (Completion completion; (completion = completions.poll()) != null; ) {
-      inFlight.decrementAndGet();
-      if (completion.generation() != generations.getOrDefault(completion.partition(), 0)
-          || !progress.containsKey(completion.partition())) {
-        listener.recordDiscarded(completion.partition(), completion.offset());
-        continue; // its partition was revoked or rewound: another attempt owns this record now
-      }
-      if (completion.outcome().redeliver()) {
-        redeliver = true;
-        continue;
-      }
+    boolean taken = takeCompletions(completion -> {
       progress.get(completion.partition()).completed(completion.offset());
       batch.add(completion);
-    }
-    if (redeliver) {
-      // a record could not even be dead-lettered: commit nothing of this pass and start again from
-      // the committed offsets (what finished is redone from its checkpoints)
-      drainInFlightAsDiscarded();
-      rewind(); // no transaction was begun in this pass
-      return;
-    }
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    progress.forEach((partition, p) -> {
-      if (p.hasProgress()) {
-        offsets.put(partition, new OffsetAndMetadata(p.safeOffset(), p.metadata()));
-      }
     });
+    if (!taken) {
+      return; // rewound; no transaction was begun in this pass
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = safeOffsets();
     if (batch.isEmpty() && offsets.isEmpty()) {
       return;
     }
@@ -386,6 +367,49 @@ public final class Worker implements AutoCloseable {
       LOG.warn("worker {}: commit pass failed ({}); rewinding to the committed offsets", config.clientId(), e.toString());
       abortAndRewind();
     }
+  }
+
+  /**
+   * Takes every queued completion: one of the partition's current attempt goes to {@code accept},
+   * one of a revoked or rewound partition is discarded (another attempt owns that record now).
+   * Returns false when a record could not even be dead-lettered: then nothing of this pass counts,
+   * and every partition is rewound to its committed offset (what finished is redone from its
+   * checkpoints).
+   */
+  private boolean takeCompletions(Consumer<Completion> accept) {
+    boolean redeliver = false;
+    for (Completion completion; (completion = completions.poll()) != null; ) {
+      inFlight.decrementAndGet();
+      if (!isCurrent(completion)) {
+        listener.recordDiscarded(completion.partition(), completion.offset());
+      } else if (completion.outcome().redeliver()) {
+        redeliver = true;
+      } else {
+        accept.accept(completion);
+      }
+    }
+    if (redeliver) {
+      drainInFlightAsDiscarded();
+      rewind();
+    }
+    return !redeliver;
+  }
+
+  /** Whether a completion belongs to its partition's current attempt (not revoked or rewound since it began). */
+  private boolean isCurrent(Completion completion) {
+    return completion.generation() == generations.getOrDefault(completion.partition(), 0)
+        && progress.containsKey(completion.partition());
+  }
+
+  /** The offset and metadata to commit for every partition whose progress changed since its last commit. */
+  private Map<TopicPartition, OffsetAndMetadata> safeOffsets() {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    progress.forEach((partition, p) -> {
+      if (p.hasProgress()) {
+        offsets.put(partition, new OffsetAndMetadata(p.safeOffset(), p.metadata()));
+      }
+    });
+    return offsets;
   }
 
   /** Exactly-once: the outputs and the offsets in one transaction. Returns the records sent. */
@@ -414,28 +438,14 @@ public final class Worker implements AutoCloseable {
    * abandoned attempt arrive with an old generation and are ignored.
    */
   private void publishCompleted(boolean force) {
-    boolean redeliver = false;
-    for (Completion completion; (completion = completions.poll()) != null; ) {
-      inFlight.decrementAndGet();
-      if (completion.generation() != generations.getOrDefault(completion.partition(), 0)
-          || !progress.containsKey(completion.partition())) {
-        listener.recordDiscarded(completion.partition(), completion.offset());
-      } else if (completion.outcome().redeliver()) {
-        redeliver = true;
-      } else {
-        publish(completion);
-      }
-    }
-    if (redeliver) {
-      drainInFlightAsDiscarded();
-      rewind();
+    if (!takeCompletions(this::publish)) {
       return;
     }
     if (force) {
       producer.flush(); // every acknowledgement in before the final commit of these partitions
     }
     for (Completion done; (done = acknowledged.poll()) != null; ) {
-      if (done.generation() == generations.getOrDefault(done.partition(), 0) && progress.containsKey(done.partition())) {
+      if (isCurrent(done)) {
         progress.get(done.partition()).completed(done.offset());
         listener.recordCompleted(done.partition(), done.offset(), done.nanos());
         completedSinceCommit++;
@@ -492,17 +502,12 @@ public final class Worker implements AutoCloseable {
    */
   private void commitOffsets(boolean force) {
     lastOffsetCommit = System.nanoTime();
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    Map<TopicPartition, PartitionProgress> committing = new HashMap<>();
-    progress.forEach((partition, p) -> {
-      if (p.hasProgress()) {
-        offsets.put(partition, new OffsetAndMetadata(p.safeOffset(), p.metadata()));
-        committing.put(partition, p);
-      }
-    });
+    Map<TopicPartition, OffsetAndMetadata> offsets = safeOffsets();
     if (offsets.isEmpty()) {
       return;
     }
+    Map<TopicPartition, PartitionProgress> committing = new HashMap<>();
+    offsets.keySet().forEach(partition -> committing.put(partition, progress.get(partition)));
     listener.committed(completedSinceCommit, sentSinceCommit);
     completedSinceCommit = 0;
     sentSinceCommit = 0;
