@@ -1,6 +1,7 @@
 package io.agentmesh.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.agentmesh.core.graph.DeploymentSpec;
 import io.agentmesh.core.graph.Graph;
 import io.agentmesh.core.metrics.MeshMetric;
 import io.agentmesh.core.wire.TopicNames;
@@ -14,15 +15,21 @@ import io.vertx.core.http.PoolOptions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
@@ -43,9 +50,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * gateway adds over publishing the task and reading the result directly (docs/decisions.md D-019).
  *
  * <p>Two layouts. {@code split} (the default): the mesh (broker, Redis, registry, simulator, the
- * graph's worker) runs in a child JVM pinned to every core but the first, and this JVM (gateway,
- * clients, witness) is pinned to the first, as a gateway deployed apart from its mesh would be; on a
- * 2-core machine each side has one core. {@code shared}: everything in this one JVM on every core.
+ * graph's worker) runs in a child JVM pinned to every core but the first, and the gateway, the
+ * clients and the witness run in a second child JVM started on the first core (so it sizes its
+ * collector and pools for one CPU), as a gateway deployed apart from its mesh would be; on a 2-core
+ * machine each side has one core; {@code -Dbench.gateway.jvm="..."} adds flags to the gateway side's
+ * JVM. {@code -Dbench.delivery=exactly-once|at-least-once} is the graph's delivery (D-020). {@code shared}: everything in this one JVM on every core.
  * Not part of the test run: {@code ./mvnw -B -q -pl mesh-gateway -am -Pbench verify -DskipTests
  * -Dbench.clients=200 -Dbench.seconds=30 -Dbench.warmup=90 -Dbench.layout=split} (pinning uses
  * {@code taskset}, util-linux).
@@ -65,44 +74,76 @@ public final class GatewayBench {
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
     int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 15;
     String layout = args.length > 3 ? args[3] : "split";
+    String deliveryName = System.getProperty("bench.delivery", "exactly-once");
+    DeploymentSpec.Delivery delivery = DeploymentSpec.Delivery.fromYaml(deliveryName).orElseThrow(() ->
+        new IllegalArgumentException("bench.delivery: exactly-once or at-least-once, not '" + deliveryName + "'"));
     String graphName = "bench-" + ProcessHandle.current().pid();
     switch (layout) {
       case "shared" -> {
         try (LocalInfra infra = LocalInfra.create(LocalInfra.Settings.forTests()).startAll();
-             RunningGraph graph = RunningGraph.pipeline(infra.kafka().bootstrapServers(), infra.redis().uri(),
-                 infra.registry().url(), infra.simulator().baseUrl(), graphName, MODEL, "answer")) {
+             RunningGraph graph = RunningGraph.start(infra.kafka().bootstrapServers(), infra.redis().uri(), infra.registry().url(),
+                 RunningGraph.pipelineGraph(infra.simulator().baseUrl(), graphName, MODEL, "answer"), delivery)) {
           measure(new MeshEndpoints(infra.kafka().bootstrapServers(), infra.redis().uri(), infra.registry().url(),
-              infra.simulator().baseUrl()), graph.graph, clients, seconds, warmup, "shared: one JVM on every core");
+              infra.simulator().baseUrl()), graph.graph, clients, seconds, warmup, "shared: one JVM on every core, " + deliveryName);
         }
       }
-      case "split" -> split(graphName, clients, seconds, warmup);
-      case "mesh-side" -> meshSide(args[4]);
+      case "split" -> split(graphName, clients, seconds, warmup, deliveryName);
+      case "mesh-side" -> meshSide(args[4], delivery);
+      case "gateway-side" -> measure(new MeshEndpoints(args[5], args[6], args[7], args[8]),
+          RunningGraph.pipelineGraph(args[8], args[4], MODEL, "answer"), clients, seconds, warmup,
+          "split: gateway + clients + witness in a JVM started on CPU 0 (" + Runtime.getRuntime().availableProcessors()
+              + " CPU seen, " + garbageCollectors() + "), the mesh in a child JVM on the other CPUs, " + deliveryName);
       default -> throw new IllegalArgumentException("layout (4th argument): shared or split, not '" + layout + "'");
     }
     System.exit(0);
   }
 
-  private static void split(String graphName, int clients, int seconds, int warmup) throws Exception {
+  private static void split(String graphName, int clients, int seconds, int warmup, String delivery) throws Exception {
     int cores = Runtime.getRuntime().availableProcessors();
     if (cores < 2) {
       throw new IllegalStateException("the split layout needs 2 cores or more; this machine has " + cores + ": use shared");
     }
     String meshCpus = cores == 2 ? "1" : "1-" + (cores - 1);
-    Process mesh = new ProcessBuilder("taskset", "-c", meshCpus,
-        ProcessHandle.current().info().command().orElseThrow(), "-Xmx2g", "-cp", System.getProperty("java.class.path"),
-        GatewayBench.class.getName(), "0", "0", "0", "mesh-side", graphName)
+    Process mesh = pinnedJvm(meshCpus, List.of("-Xmx2g", "-Dbench.delivery=" + delivery), List.of("0", "0", "0", "mesh-side", graphName))
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
     try {
       MeshEndpoints endpoints = awaitReady(mesh);
-      pin(ProcessHandle.current().pid(), "0");
-      measure(endpoints, RunningGraph.pipelineGraph(endpoints.simulator(), graphName, MODEL, "answer"), clients, seconds, warmup,
-          "split: gateway + clients + witness on CPU 0, the mesh in a child JVM on CPU " + meshCpus);
+      // The gateway side is a JVM started on its one core, not this JVM pinned later: the JVM sizes
+      // its collector, compiler and thread pools from the CPUs it sees at start, as a gateway
+      // deployed with one CPU would (with one CPU the JVM's ergonomics pick the serial collector).
+      List<String> jvm = new ArrayList<>(List.of("-Xmx2g", "-Dbench.delivery=" + delivery));
+      Stream.of(System.getProperty("bench.gateway.jvm", "").split(" ")).filter(flag -> !flag.isBlank()).forEach(jvm::add);
+      Process gateway = pinnedJvm("0", jvm, List.of(Integer.toString(clients), Integer.toString(seconds),
+          Integer.toString(warmup), "gateway-side", graphName, endpoints.kafka(), endpoints.redis(), endpoints.registry(),
+          endpoints.simulator())).inheritIO().start();
+      if (!gateway.waitFor(warmup + seconds + 300L, TimeUnit.SECONDS)) {
+        gateway.destroyForcibly();
+        throw new IllegalStateException("the gateway side did not finish within " + (warmup + seconds + 300) + " s");
+      }
+      if (gateway.exitValue() != 0) {
+        throw new IllegalStateException("the gateway side failed (exit " + gateway.exitValue() + ")");
+      }
     } finally {
       mesh.getOutputStream().close(); // the mesh side stops when its stdin closes
       if (!mesh.waitFor(30, TimeUnit.SECONDS)) {
         mesh.destroyForcibly();
       }
     }
+  }
+
+  /** This class's main in a new JVM started under {@code taskset -c cpus}. */
+  private static ProcessBuilder pinnedJvm(String cpus, List<String> jvmFlags, List<String> args) {
+    List<String> command = new ArrayList<>(List.of("taskset", "-c", cpus,
+        ProcessHandle.current().info().command().orElseThrow()));
+    command.addAll(jvmFlags);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), GatewayBench.class.getName()));
+    command.addAll(args);
+    return new ProcessBuilder(command);
+  }
+
+  private static String garbageCollectors() {
+    return String.join(" + ", ManagementFactory.getGarbageCollectorMXBeans().stream()
+        .map(GarbageCollectorMXBean::getName).toList());
   }
 
   /** Reads the child's stdout until its ready line (echoing the rest, now and later). */
@@ -119,19 +160,11 @@ public final class GatewayBench {
     throw new IllegalStateException("the mesh side exited before it was ready (exit " + mesh.waitFor() + ")");
   }
 
-  private static void pin(long pid, String cpus) throws Exception {
-    Process taskset = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    if (taskset.waitFor() != 0) {
-      throw new IllegalStateException("taskset -a -p -c " + cpus + " " + pid + " failed (exit " + taskset.exitValue() + ")");
-    }
-  }
-
   /** The child of the split layout: the mesh and the graph's worker, until stdin closes. */
-  private static void meshSide(String graphName) throws Exception {
+  private static void meshSide(String graphName, DeploymentSpec.Delivery delivery) throws Exception {
     try (LocalInfra infra = LocalInfra.create(LocalInfra.Settings.forTests()).startAll();
-         RunningGraph graph = RunningGraph.pipeline(infra.kafka().bootstrapServers(), infra.redis().uri(), infra.registry().url(),
-             infra.simulator().baseUrl(), graphName, MODEL, "answer")) {
+         RunningGraph graph = RunningGraph.start(infra.kafka().bootstrapServers(), infra.redis().uri(), infra.registry().url(),
+             RunningGraph.pipelineGraph(infra.simulator().baseUrl(), graphName, MODEL, "answer"), delivery)) {
       System.out.println(READY + String.join(" ", infra.kafka().bootstrapServers(), infra.redis().uri(), infra.registry().url(),
           infra.simulator().baseUrl()));
       System.out.flush();
@@ -154,9 +187,10 @@ public final class GatewayBench {
       Witness witness = Witness.start(mesh.kafka(), topics.ingress(), topics.results());
       System.out.printf("gateway bench: %d clients, %d s warm-up, %d s measured, graph %s (1 node, %s: no latency), layout %s%n",
           clients, warmup, seconds, graph.name(), MODEL, layout);
-      Phase warm = run(http, uri, clients, warmup);
+      Phase warm = run(http, uri, clients, warmup, new Phase(0));
       System.out.printf("warm-up: %s%n", warm.summary(warmup));
-      Phase measured = run(http, uri, clients, seconds);
+      witness.record(RunTimes.capacityFor(seconds));
+      Phase measured = run(http, uri, clients, seconds, new Phase(RunTimes.capacityFor(seconds)));
       System.out.printf("measured: %s%n", measured.summary(seconds));
       System.out.printf("measured, against a Kafka client: %s%n", measured.againstKafkaClient(witness));
       witness.close();
@@ -186,8 +220,12 @@ public final class GatewayBench {
     final Recorder after = new Recorder(3);
     final LongAdder ok = new LongAdder();
     final ConcurrentHashMap<String, LongAdder> other = new ConcurrentHashMap<>();
-    /** Per answered run: client send, ingress record timestamp, answer (epoch ms); for the witness comparison. */
-    final ConcurrentLinkedQueue<Call> calls = new ConcurrentLinkedQueue<>();
+    /** Per answered run: client send, answer (epoch ms); for the witness comparison. */
+    final RunTimes calls;
+
+    Phase(int capacity) {
+      calls = new RunTimes(capacity, 2);
+    }
 
     /**
      * Overhead as what the gateway adds over a Kafka client: latency minus the run's time as a
@@ -200,22 +238,27 @@ public final class GatewayBench {
       Histogram after = new Histogram(3);
       Histogram before = new Histogram(3);
       int unseen = 0;
-      for (Call call : calls) {
-        Long seen = witness.seenAt(call.runId());
-        Long enqueued = witness.enqueuedAt(call.runId());
+      Map<UUID, long[]> seenAt = witness.seen.toMap();
+      Map<UUID, long[]> enqueuedAt = witness.enqueued.toMap();
+      for (var call : calls.toMap().entrySet()) {
+        long[] seen = seenAt.get(call.getKey());
+        long[] enqueued = enqueuedAt.get(call.getKey());
         if (seen == null || enqueued == null) {
           unseen++;
           continue;
         }
-        long runMs = Math.max(0, seen - enqueued);
-        overhead.recordValue(Math.max(0, (call.answeredAt() - call.sentAt()) - runMs));
-        after.recordValue(Math.max(0, call.answeredAt() - seen));
-        before.recordValue(Math.max(0, enqueued - call.sentAt()));
+        long sentAt = call.getValue()[0];
+        long answeredAt = call.getValue()[1];
+        long runMs = Math.max(0, seen[0] - enqueued[0]);
+        overhead.recordValue(Math.max(0, (answeredAt - sentAt) - runMs));
+        after.recordValue(Math.max(0, answeredAt - seen[0]));
+        before.recordValue(Math.max(0, enqueued[0] - sentAt));
       }
-      return String.format("%d runs (%d not seen by the witness); overhead (latency - (result readable - task appended to ingress)) ms "
+      long dropped = calls.dropped() + witness.seen.dropped() + witness.enqueued.dropped();
+      return String.format("%d runs (%d not seen by the witness, %d times not recorded: tables full); overhead (latency - (result readable - task appended to ingress)) ms "
               + "p50 %d p90 %d p99 %d max %d; of which before the task was appended (client send -> gateway's producer) p50 %d p99 %d, "
               + "after the result was readable (gateway read + answer) p50 %d p99 %d",
-          overhead.getTotalCount(), unseen, overhead.getValueAtPercentile(50), overhead.getValueAtPercentile(90),
+          overhead.getTotalCount(), unseen, dropped, overhead.getValueAtPercentile(50), overhead.getValueAtPercentile(90),
           overhead.getValueAtPercentile(99), overhead.getMaxValue(), before.getValueAtPercentile(50), before.getValueAtPercentile(99),
           after.getValueAtPercentile(50), after.getValueAtPercentile(99));
     }
@@ -235,8 +278,7 @@ public final class GatewayBench {
     }
   }
 
-  private static Phase run(HttpClient http, String uri, int clients, int seconds) throws InterruptedException {
-    Phase phase = new Phase();
+  private static Phase run(HttpClient http, String uri, int clients, int seconds, Phase phase) throws InterruptedException {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     CountDownLatch done = new CountDownLatch(clients);
     for (int c = 0; c < clients; c++) {
@@ -268,7 +310,7 @@ public final class GatewayBench {
                 phase.before.recordValue(Math.max(0, Instant.parse(result.path("startedAt").asText()).toEpochMilli() - sentAt));
                 long answeredAt = System.currentTimeMillis();
                 phase.after.recordValue(Math.max(0, answeredAt - Instant.parse(result.path("finishedAt").asText()).toEpochMilli()));
-                phase.calls.add(new Call(result.path("runId").asText(), sentAt, answeredAt));
+                phase.calls.add(result.path("runId").asText(), sentAt, answeredAt);
               } else {
                 phase.other.computeIfAbsent(Integer.toString(response.statusCode()), s -> new LongAdder()).increment();
               }
@@ -282,7 +324,56 @@ public final class GatewayBench {
         });
   }
 
-  private record Call(String runId, long sentAt, long answeredAt) {}
+  /**
+   * Times per run id (a UUID), in arrays allocated once: what the benchmark keeps about its runs
+   * then gives the measured JVM's collector nothing to copy (session 5 found the per-call objects it
+   * kept before were a share of each young collection's pause). Thread-safe appends; a full table
+   * drops and counts.
+   */
+  private static final class RunTimes {
+    private final long[] ids;
+    private final long[] times;
+    private final int width;
+    private final AtomicInteger size = new AtomicInteger();
+    private final LongAdder dropped = new LongAdder();
+
+    RunTimes(int capacity, int width) {
+      this.ids = new long[2 * capacity];
+      this.times = new long[width * capacity];
+      this.width = width;
+    }
+
+    /** Room for a measured phase of this length at up to 5,000 runs/s. */
+    static int capacityFor(int seconds) {
+      return Math.max(1, seconds) * 5_000;
+    }
+
+    void add(String runId, long... values) {
+      int i = size.getAndIncrement();
+      if (i >= ids.length / 2) {
+        size.decrementAndGet();
+        dropped.increment();
+        return;
+      }
+      UUID id = UUID.fromString(runId);
+      ids[2 * i] = id.getMostSignificantBits();
+      ids[2 * i + 1] = id.getLeastSignificantBits();
+      System.arraycopy(values, 0, times, width * i, width);
+    }
+
+    long dropped() {
+      return dropped.sum();
+    }
+
+    /** The first times recorded per run id; call once appends have stopped. */
+    Map<UUID, long[]> toMap() {
+      Map<UUID, long[]> out = new HashMap<>();
+      for (int i = 0, n = Math.min(size.get(), ids.length / 2); i < n; i++) {
+        out.putIfAbsent(new UUID(ids[2 * i], ids[2 * i + 1]), Arrays.copyOfRange(times, width * i, width * (i + 1)));
+      }
+      return out;
+    }
+  }
 
   /**
    * A plain read_committed consumer of the ingress and results topics, configured as the gateway's
@@ -292,8 +383,9 @@ public final class GatewayBench {
    */
   private static final class Witness implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final ConcurrentHashMap<String, Long> seen = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Long> enqueued = new ConcurrentHashMap<>();
+    /** Recording starts with the measured phase: the warm-up's runs are not kept. */
+    private volatile RunTimes seen = new RunTimes(0, 1);
+    private volatile RunTimes enqueued = new RunTimes(0, 1);
     private final String ingress;
     private final Thread thread;
     private volatile boolean running = true;
@@ -328,9 +420,9 @@ public final class GatewayBench {
         for (var record : records) {
           String runId = new String(record.key(), StandardCharsets.UTF_8);
           if (record.topic().equals(ingress)) {
-            enqueued.putIfAbsent(runId, record.timestamp());
+            enqueued.add(runId, record.timestamp());
           } else {
-            seen.putIfAbsent(runId, now);
+            seen.add(runId, now);
             lastRecordAt = now;
           }
         }
@@ -338,12 +430,10 @@ public final class GatewayBench {
       consumer.close();
     }
 
-    Long seenAt(String runId) {
-      return seen.get(runId);
-    }
-
-    Long enqueuedAt(String runId) {
-      return enqueued.get(runId);
+    /** Keeps what is read from now on (runs of the measured phase), up to {@code capacity} runs. */
+    void record(int capacity) {
+      enqueued = new RunTimes(capacity, 1);
+      seen = new RunTimes(capacity, 1);
     }
 
     /** Waits (at most 5 s) until no result arrived for 500 ms, so the last answered runs are seen. */

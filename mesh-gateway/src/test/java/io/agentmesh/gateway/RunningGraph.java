@@ -56,7 +56,13 @@ final class RunningGraph implements AutoCloseable {
   }
 
   static RunningGraph start(String kafka, String redis, String registry, Graph graph) {
-    Plan plan = PlanCompiler.compile(graph, DeploymentSpec.defaults());
+    return start(kafka, redis, registry, graph, DeploymentSpec.Delivery.EXACTLY_ONCE);
+  }
+
+  static RunningGraph start(String kafka, String redis, String registry, Graph graph, DeploymentSpec.Delivery delivery) {
+    DeploymentSpec defaults = DeploymentSpec.defaults();
+    Plan plan = PlanCompiler.compile(graph, new DeploymentSpec(defaults.topicPrefix(), defaults.topics(), defaults.nodes(),
+        defaults.processes(), defaults.endpoints(), delivery));
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka))) {
       new PlanApplier(admin, Duration.ofSeconds(30)).apply(plan);
     }
