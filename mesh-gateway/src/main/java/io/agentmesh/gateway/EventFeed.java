@@ -8,8 +8,15 @@ import java.util.Map;
 /**
  * Recent lifecycle events per run, so an event stream opened after a run began still gets every
  * event from the first, in order, then the live ones. Bounded: the most recently active
- * {@code maxRuns} runs, {@code maxEventsPerRun} events each (later ones still go to live
- * subscribers; the final event is always kept).
+ * {@code maxRuns} runs that have not ended, and the {@code maxEndedRuns} that ended last;
+ * {@code maxEventsPerRun} events each (later ones still go to live subscribers; the final event is
+ * always kept). A run with an open stream is not dropped.
+ *
+ * <p>Why ended runs have a bound of their own: every instance holds every run's events, and at
+ * 1,000 runs/s a history of the last 10,000 runs lives about 10 s, long enough to be copied by every
+ * young collection and then promoted; on a one-core gateway that made each young pause 15-50 ms
+ * instead of 4-6 ms (BENCHMARKS.md Run H). A stream opened for a run that ended beyond the bound
+ * gets one {@code end} event with the run's status (its trace is in {@code GET /v1/runs/{id}}).
  */
 final class EventFeed {
 
@@ -29,18 +36,47 @@ final class EventFeed {
   }
 
   private final int maxRuns;
+  private final int maxEndedRuns;
   private final int maxEventsPerRun;
+  /** Runs not ended, most recently active last. */
   private final Map<String, RunEvents> runs;
+  /** Runs ended, most recently ended last. */
+  private final Map<String, RunEvents> ended;
 
-  EventFeed(int maxRuns, int maxEventsPerRun) {
+  EventFeed(int maxRuns, int maxEndedRuns, int maxEventsPerRun) {
     this.maxRuns = maxRuns;
+    this.maxEndedRuns = maxEndedRuns;
     this.maxEventsPerRun = maxEventsPerRun;
-    this.runs = new LinkedHashMap<>(1024, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, RunEvents> eldest) {
-        return size() > EventFeed.this.maxRuns && eldest.getValue().listeners.isEmpty();
+    this.runs = new LinkedHashMap<>(1024, 0.75f, true);
+    this.ended = new LinkedHashMap<>(1024);
+  }
+
+  /** Drops the oldest runs without an open stream until {@code map} holds at most {@code max} (or all have one). */
+  private static void trim(Map<String, RunEvents> map, int max) {
+    var oldestFirst = map.values().iterator();
+    while (map.size() > max && oldestFirst.hasNext()) {
+      if (oldestFirst.next().listeners.isEmpty()) {
+        oldestFirst.remove();
       }
-    };
+    }
+  }
+
+  private RunEvents findOrAdd(String runId) {
+    RunEvents run = runs.get(runId);
+    if (run == null) {
+      run = ended.get(runId);
+    }
+    if (run == null) {
+      run = new RunEvents();
+      trim(runs, maxRuns - 1);
+      runs.put(runId, run);
+    }
+    return run;
+  }
+
+  private RunEvents find(String runId) {
+    RunEvents run = runs.get(runId);
+    return run != null ? run : ended.get(runId);
   }
 
   /** Records an event and passes it to the run's listeners. */
@@ -48,12 +84,17 @@ final class EventFeed {
     List<Listener> listeners;
     Event event;
     synchronized (this) {
-      RunEvents run = runs.computeIfAbsent(runId, id -> new RunEvents());
+      RunEvents run = findOrAdd(runId);
       event = new Event(++run.seq, type, json, terminal);
       if (run.events.size() < maxEventsPerRun || terminal) {
         run.events.add(event);
       }
-      run.ended |= terminal;
+      if (terminal && !run.ended) {
+        run.ended = true;
+        runs.remove(runId);
+        trim(ended, maxEndedRuns - 1);
+        ended.put(runId, run);
+      }
       listeners = List.copyOf(run.listeners);
     }
     listeners.forEach(l -> l.onEvent(event));
@@ -64,13 +105,13 @@ final class EventFeed {
    * later events go to the listener. Both under one lock, so none is missed or repeated.
    */
   synchronized List<Event> subscribe(String runId, long afterSeq, Listener listener) {
-    RunEvents run = runs.computeIfAbsent(runId, id -> new RunEvents());
+    RunEvents run = findOrAdd(runId);
     run.listeners.add(listener);
     return run.events.stream().filter(e -> e.seq() > afterSeq).toList();
   }
 
   synchronized void unsubscribe(String runId, Listener listener) {
-    RunEvents run = runs.get(runId);
+    RunEvents run = find(runId);
     if (run != null) {
       run.listeners.remove(listener);
     }
@@ -78,7 +119,7 @@ final class EventFeed {
 
   /** Whether the run's final event has been seen. */
   synchronized boolean ended(String runId) {
-    RunEvents run = runs.get(runId);
+    RunEvents run = ended.get(runId);
     return run != null && run.ended;
   }
 }

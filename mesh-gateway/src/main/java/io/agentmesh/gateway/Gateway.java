@@ -50,6 +50,7 @@ public final class Gateway implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
   private static final int MAX_TRACKED_RUNS = 10_000;
+  private static final int MAX_TRACKED_ENDED_RUNS = 1_000;
   private static final int MAX_EVENTS_PER_RUN = 1_000;
   /** How long a rate check waits for Redis before this instance decides alone (D-017). */
   private static final Duration RATE_CHECK_TIMEOUT = Duration.ofSeconds(1);
@@ -114,7 +115,7 @@ public final class Gateway implements AutoCloseable {
     metrics = new GatewayMetrics();
     opened.add(metrics::close);
     ResultWaiters waiters = new ResultWaiters(config.limits.maxSyncWaits());
-    EventFeed feed = new EventFeed(MAX_TRACKED_RUNS, MAX_EVENTS_PER_RUN);
+    EventFeed feed = new EventFeed(MAX_TRACKED_RUNS, MAX_TRACKED_ENDED_RUNS, MAX_EVENTS_PER_RUN);
     List<TopicNames> topics = graphs.values().stream().map(GraphEntry::topics).toList();
     RunBus bus = new RunBus(config.kafkaBootstrap, WireCodec.forRegistry(config.registryUrl), topics, waiters, feed, redis, metrics);
     opened.add(bus);
