@@ -117,10 +117,14 @@ public final class Gateway implements AutoCloseable {
     ResultWaiters waiters = new ResultWaiters(config.limits.maxSyncWaits());
     EventFeed feed = new EventFeed(MAX_TRACKED_RUNS, MAX_TRACKED_ENDED_RUNS, MAX_EVENTS_PER_RUN);
     List<TopicNames> topics = graphs.values().stream().map(GraphEntry::topics).toList();
-    RunBus bus = new RunBus(config.kafkaBootstrap, WireCodec.forRegistry(config.registryUrl), topics, waiters, feed, redis, metrics);
-    opened.add(bus);
-    bus.start();
-    Health health = new Health(vertx, config.kafkaBootstrap, redis, bus::healthy);
+    WireCodec codec = WireCodec.forRegistry(config.registryUrl);
+    RunBus results = new RunBus(config.kafkaBootstrap, codec, topics, RunBus.Reads.RESULTS, waiters, feed, redis, metrics);
+    opened.add(results);
+    RunBus events = new RunBus(config.kafkaBootstrap, codec, topics, RunBus.Reads.EVENTS, waiters, feed, redis, metrics);
+    opened.add(events);
+    results.start();
+    events.start();
+    Health health = new Health(vertx, config.kafkaBootstrap, redis, () -> results.healthy() && events.healthy());
     opened.add(health);
     AtomicInteger sseStreams = new AtomicInteger();
     metrics.gauges(waiters::waiting, sseStreams::get);

@@ -12,25 +12,38 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The gateway's own Redis keys (results it has read, idempotency keys), on one multiplexed
- * Lettuce connection. Every call is asynchronous; stages complete on Lettuce's threads.
+ * Lettuce connection, and a second one for the results reader's writes, which it flushes once per
+ * read ({@link #flushResults}) instead of once per result. Every call is asynchronous; stages
+ * complete on Lettuce's threads.
  */
 final class GatewayRedis implements AutoCloseable {
 
   private final RedisClient client;
   private final StatefulRedisConnection<String, String> connection;
   private final RedisAsyncCommands<String, String> commands;
+  /** Only the results reader's thread uses it: with auto-flush off a connection is not for sharing. */
+  private final StatefulRedisConnection<String, String> resultConnection;
+  private final RedisAsyncCommands<String, String> resultCommands;
   private final RedisKeys keys;
   private final Duration resultTtl;
 
   GatewayRedis(String uri, RedisKeys keys, Duration resultTtl) {
     this.client = RedisClient.create(RedisURI.create(uri));
+    StatefulRedisConnection<String, String> first = null;
     try {
-      this.connection = client.connect();
+      first = client.connect();
+      this.resultConnection = client.connect();
     } catch (RuntimeException e) {
+      if (first != null) {
+        first.close();
+      }
       client.shutdown();
       throw e;
     }
+    this.connection = first;
     this.commands = connection.async();
+    resultConnection.setAutoFlushCommands(false);
+    this.resultCommands = resultConnection.async();
     this.keys = keys;
     this.resultTtl = resultTtl;
   }
@@ -52,9 +65,17 @@ final class GatewayRedis implements AutoCloseable {
     return commands.del(keys.idempotency(digest));
   }
 
-  /** Keeps a run's result JSON; the first writer wins (every instance reads every result). */
+  /**
+   * Keeps a run's result JSON; the first writer wins (every instance reads every result). Queued
+   * until {@link #flushResults}; the results reader's thread only.
+   */
   CompletionStage<String> storeResult(String runId, String json) {
-    return commands.set(keys.result(runId), json, SetArgs.Builder.nx().px(resultTtl.toMillis()));
+    return resultCommands.set(keys.result(runId), json, SetArgs.Builder.nx().px(resultTtl.toMillis()));
+  }
+
+  /** Sends the results queued by {@link #storeResult}, pipelined. */
+  void flushResults() {
+    resultConnection.flushCommands();
   }
 
   /** A run's result JSON, when one was stored. */
@@ -69,6 +90,7 @@ final class GatewayRedis implements AutoCloseable {
   @Override
   public void close() {
     try {
+      resultConnection.close();
       connection.close();
     } finally {
       client.shutdown();

@@ -4,7 +4,10 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -12,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The sync calls this instance holds, by run id. The results reader completes them from its own
- * thread; each completion hops back to the waiting request's event loop. At most {@code max} wait
- * at once: {@link #await} returns null beyond that.
+ * thread, a poll's worth at a time ({@link Completions}); each completion runs on the waiting
+ * request's event loop. At most {@code max} wait at once: {@link #await} returns null beyond that.
  */
 final class ResultWaiters {
 
@@ -37,8 +40,32 @@ final class ResultWaiters {
       remove(this);
     }
 
-    private void complete(Buffer result) {
-      context.runOnContext(v -> promise.tryComplete(result));
+  }
+
+  /**
+   * The completions of one read of the results topics, handed to the event loops with one task per
+   * event loop rather than one per result. Results arrive in bursts (a worker's commit makes a whole
+   * pass readable at once, 60-150 results at 1,000 runs/s), and each task handed to an event loop
+   * from another thread may wake it (a system call), which was the results reader's largest cost
+   * (BENCHMARKS.md Run H). Used by one thread; {@link #dispatch} once, after the read.
+   */
+  final class Completions {
+    private final Map<Context, List<Runnable>> byContext = new HashMap<>();
+
+    /** Takes every wait on the run; they complete with {@code result} (JSON) when dispatched. */
+    void add(String runId, Buffer result) {
+      List<Waiter> waiters = byRun.remove(runId);
+      if (waiters != null) {
+        for (Waiter w : waiters) {
+          count.decrementAndGet();
+          byContext.computeIfAbsent(w.context, c -> new ArrayList<>()).add(() -> w.promise.tryComplete(result));
+        }
+      }
+    }
+
+    void dispatch() {
+      byContext.forEach((context, tasks) -> context.runOnContext(v -> tasks.forEach(Runnable::run)));
+      byContext.clear();
     }
   }
 
@@ -61,15 +88,9 @@ final class ResultWaiters {
     return waiter;
   }
 
-  /** Completes every wait on the run with its result (JSON). */
-  void complete(String runId, Buffer result) {
-    List<Waiter> waiters = byRun.remove(runId);
-    if (waiters != null) {
-      for (Waiter w : waiters) {
-        count.decrementAndGet();
-        w.complete(result);
-      }
-    }
+  /** A batch of completions to fill and dispatch (one per read of the results topics). */
+  Completions completions() {
+    return new Completions();
   }
 
   int waiting() {

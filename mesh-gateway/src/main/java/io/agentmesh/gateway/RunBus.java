@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -26,9 +27,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the results and events topics of every graph this gateway serves, on one thread of its
- * own, and hands what it reads to the sync waits ({@link ResultWaiters}), the event streams
- * ({@link EventFeed}) and Redis (results, for later readers).
+ * Reads the results or the events topics of every graph this gateway serves, on one thread of its
+ * own, and hands what it reads to the sync waits ({@link ResultWaiters}) and Redis (results, for
+ * later readers), or to the event streams ({@link EventFeed}). A gateway runs one of each: results
+ * answer sync calls, so their reader is not kept waiting behind the events, of which there are
+ * several per run (BENCHMARKS.md Run H).
  *
  * <p>Why every instance reads everything: a run's result lands on whichever partition its key
  * hashes to, and any instance may hold the sync call. Each instance therefore assigns itself all
@@ -41,6 +44,11 @@ final class RunBus implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(RunBus.class);
   private static final Duration REFRESH_EVERY = Duration.ofSeconds(30);
+
+  /** Which topics a reader reads. */
+  enum Reads {
+    RESULTS, EVENTS
+  }
 
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final WireCodec codec;
@@ -55,23 +63,24 @@ final class RunBus implements AutoCloseable {
   private final AtomicLong lastPoll = new AtomicLong(System.nanoTime());
   private volatile boolean running = true;
 
-  RunBus(String bootstrap, WireCodec codec, Collection<TopicNames> graphs, ResultWaiters waiters, EventFeed feed,
+  private final Reads reads;
+
+  RunBus(String bootstrap, WireCodec codec, Collection<TopicNames> graphs, Reads reads, ResultWaiters waiters, EventFeed feed,
          GatewayRedis redis, GatewayMetrics metrics) {
+    this.reads = reads;
     this.codec = codec;
     this.waiters = waiters;
     this.feed = feed;
     this.redis = redis;
     this.metrics = metrics;
-    graphs.forEach(t -> {
-      resultTopics.add(t.results());
-      eventTopics.add(t.events());
-    });
+    graphs.forEach(t -> (reads == Reads.RESULTS ? resultTopics : eventTopics).add(reads == Reads.RESULTS ? t.results() : t.events()));
+    String name = "mesh-gateway-" + reads.name().toLowerCase(Locale.ROOT);
     this.consumer = new KafkaConsumer<>(Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
         ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10,
-        ConsumerConfig.CLIENT_ID_CONFIG, "mesh-gateway-runbus"),
+        ConsumerConfig.CLIENT_ID_CONFIG, name),
         new ByteArrayDeserializer(), new ByteArrayDeserializer());
     try {
       List<TopicPartition> partitions = partitions();
@@ -82,7 +91,7 @@ final class RunBus implements AutoCloseable {
       consumer.close(Duration.ZERO);
       throw e;
     }
-    this.thread = Thread.ofPlatform().name("mesh-gateway-runbus").daemon().unstarted(this::loop);
+    this.thread = Thread.ofPlatform().name(name).daemon().unstarted(this::loop);
   }
 
   RunBus start() {
@@ -114,10 +123,11 @@ final class RunBus implements AutoCloseable {
     try {
       while (running) {
         lastPoll.set(System.nanoTime());
+        ResultWaiters.Completions completions = waiters.completions();
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
           try {
             if (resultTopics.contains(record.topic())) {
-              onResult(record);
+              onResult(record, completions);
             } else {
               onEvent(record);
             }
@@ -125,6 +135,10 @@ final class RunBus implements AutoCloseable {
             metrics.unreadable(record.topic());
             LOG.warn("cannot read {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.toString());
           }
+        }
+        if (reads == Reads.RESULTS) {
+          completions.dispatch();
+          redis.flushResults();
         }
         if (System.nanoTime() > nextRefresh) {
           nextRefresh = System.nanoTime() + REFRESH_EVERY.toNanos();
@@ -142,7 +156,7 @@ final class RunBus implements AutoCloseable {
     }
   }
 
-  private void onResult(ConsumerRecord<byte[], byte[]> record) {
+  private void onResult(ConsumerRecord<byte[], byte[]> record, ResultWaiters.Completions completions) {
     RunResult result = codec.decode(record.topic(), record.value(), RunResult.class);
     long now = System.currentTimeMillis();
     metrics.resultLag(now - result.getFinishedAt().toEpochMilli());
@@ -152,7 +166,7 @@ final class RunBus implements AutoCloseable {
       LOG.warn("cannot keep the result of run {} in Redis: {}", result.getRunId(), e.toString());
       return null;
     });
-    waiters.complete(result.getRunId(), Buffer.buffer(json));
+    completions.add(result.getRunId(), Buffer.buffer(json));
   }
 
   private void onEvent(ConsumerRecord<byte[], byte[]> record) {
