@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Recent lifecycle events per run, so an event stream opened after a run began still gets every
@@ -14,14 +15,51 @@ import java.util.Map;
  *
  * <p>Why ended runs have a bound of their own: every instance holds every run's events, and at
  * 1,000 runs/s a history of the last 10,000 runs lives about 10 s, long enough to be copied by every
- * young collection and then promoted; on a one-core gateway that made each young pause 15-50 ms
- * instead of 4-6 ms (BENCHMARKS.md Run H). A stream opened for a run that ended beyond the bound
+ * young collection and then promoted; on a one-core gateway that made each young pause 18-50 ms,
+ * against 6-9 ms with this bound (BENCHMARKS.md Run H, D-021). A stream opened for a run that ended beyond the bound
  * gets one {@code end} event with the run's status (its trace is in {@code GET /v1/runs/{id}}).
  */
 final class EventFeed {
 
   /** One event: its sequence number in the run (from 1), type, JSON, and whether it ends the run. */
-  record Event(long seq, String type, String json, boolean terminal) {}
+  static final class Event {
+    private final long seq;
+    private final String type;
+    private final boolean terminal;
+    private Supplier<String> render;
+    private String json;
+
+    Event(long seq, String type, Supplier<String> render, boolean terminal) {
+      this.seq = seq;
+      this.type = type;
+      this.render = render;
+      this.terminal = terminal;
+    }
+
+    long seq() {
+      return seq;
+    }
+
+    String type() {
+      return type;
+    }
+
+    boolean terminal() {
+      return terminal;
+    }
+
+    /**
+     * The event as JSON, made the first time a stream sends it: every instance reads every run's
+     * events, and most are never streamed.
+     */
+    synchronized String json() {
+      if (json == null) {
+        json = render.get();
+        render = null;
+      }
+      return json;
+    }
+  }
 
   /** Receives a run's live events, on the results reader's thread: hand them off, never block. */
   interface Listener {
@@ -80,7 +118,7 @@ final class EventFeed {
   }
 
   /** Records an event and passes it to the run's listeners. */
-  void append(String runId, String type, String json, boolean terminal) {
+  void append(String runId, String type, Supplier<String> json, boolean terminal) {
     List<Listener> listeners;
     Event event;
     synchronized (this) {

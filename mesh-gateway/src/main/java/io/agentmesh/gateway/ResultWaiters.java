@@ -39,15 +39,14 @@ final class ResultWaiters {
     void cancel() {
       remove(this);
     }
-
   }
 
   /**
    * The completions of one read of the results topics, handed to the event loops with one task per
    * event loop rather than one per result. Results arrive in bursts (a worker's commit makes a whole
    * pass readable at once, 60-150 results at 1,000 runs/s), and each task handed to an event loop
-   * from another thread may wake it (a system call), which was the results reader's largest cost
-   * (BENCHMARKS.md Run H). Used by one thread; {@link #dispatch} once, after the read.
+   * from another thread may wake it (a system call): the largest item in the results reader's
+   * profile (BENCHMARKS.md Run H). Used by one thread; {@link #dispatch} once, after the read.
    */
   final class Completions {
     private final Map<Context, List<Runnable>> byContext = new HashMap<>();

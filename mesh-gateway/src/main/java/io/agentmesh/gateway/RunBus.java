@@ -173,7 +173,7 @@ final class RunBus implements AutoCloseable {
     RunEvent event = codec.decode(record.topic(), record.value(), RunEvent.class);
     RunEventType type = event.getType();
     boolean terminal = type == RunEventType.RUN_SUCCEEDED || type == RunEventType.RUN_FAILED || type == RunEventType.RUN_CANCELLED;
-    feed.append(event.getRunId(), type.name(), RunJson.event(event).toString(), terminal);
+    feed.append(event.getRunId(), type.name(), () -> RunJson.event(event).toString(), terminal);
   }
 
   private void refreshPartitions() {
