@@ -301,6 +301,7 @@ public final class GatewayBench {
         .compose(request -> request.putHeader("Content-Type", "application/json").send(body)
             .compose(response -> response.body().map(b -> {
               long micros = (System.nanoTime() - began) / 1_000;
+              long answeredAt = System.currentTimeMillis(); // when the answer arrived, not after this client parsed it
               if (response.statusCode() == 200) {
                 JsonNode result = parse(b);
                 phase.ok.increment();
@@ -308,7 +309,6 @@ public final class GatewayBench {
                 long runMicros = result.path("durationMs").asLong() * 1_000;
                 phase.overhead.recordValue(Math.max(0, micros - runMicros));
                 phase.before.recordValue(Math.max(0, Instant.parse(result.path("startedAt").asText()).toEpochMilli() - sentAt));
-                long answeredAt = System.currentTimeMillis();
                 phase.after.recordValue(Math.max(0, answeredAt - Instant.parse(result.path("finishedAt").asText()).toEpochMilli()));
                 phase.calls.add(result.path("runId").asText(), sentAt, answeredAt);
               } else {
