@@ -187,10 +187,14 @@ public final class GatewayBench {
       Witness witness = Witness.start(mesh.kafka(), topics.ingress(), topics.results());
       System.out.printf("gateway bench: %d clients, %d s warm-up, %d s measured, graph %s (1 node, %s: no latency), layout %s%n",
           clients, warmup, seconds, graph.name(), MODEL, layout);
+      // the measured phase's tables are made now, so they are in the old generation before it starts
+      Phase measured = new Phase(RunTimes.capacityFor(seconds));
+      RunTimes seen = new RunTimes(RunTimes.capacityFor(seconds), 1);
+      RunTimes enqueued = new RunTimes(RunTimes.capacityFor(seconds), 1);
       Phase warm = run(http, uri, clients, warmup, new Phase(0));
       System.out.printf("warm-up: %s%n", warm.summary(warmup));
-      witness.record(RunTimes.capacityFor(seconds));
-      Phase measured = run(http, uri, clients, seconds, new Phase(RunTimes.capacityFor(seconds)));
+      witness.record(seen, enqueued);
+      run(http, uri, clients, seconds, measured);
       System.out.printf("measured: %s%n", measured.summary(seconds));
       System.out.printf("measured, against a Kafka client: %s%n", measured.againstKafkaClient(witness));
       witness.close();
@@ -430,10 +434,10 @@ public final class GatewayBench {
       consumer.close();
     }
 
-    /** Keeps what is read from now on (runs of the measured phase), up to {@code capacity} runs. */
-    void record(int capacity) {
-      enqueued = new RunTimes(capacity, 1);
-      seen = new RunTimes(capacity, 1);
+    /** Keeps what is read from now on (runs of the measured phase) in these tables. */
+    void record(RunTimes seenAt, RunTimes enqueuedAt) {
+      enqueued = enqueuedAt;
+      seen = seenAt;
     }
 
     /** Waits (at most 5 s) until no result arrived for 500 ms, so the last answered runs are seen. */
