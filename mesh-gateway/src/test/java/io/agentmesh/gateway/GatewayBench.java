@@ -54,7 +54,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * clients and the witness run in a second child JVM started on the first core (so it sizes its
  * collector and pools for one CPU), as a gateway deployed apart from its mesh would be; on a 2-core
  * machine each side has one core; {@code -Dbench.gateway.jvm="..."} adds flags to the gateway side's
- * JVM. {@code -Dbench.delivery=exactly-once|at-least-once} is the graph's delivery (D-020). {@code shared}: everything in this one JVM on every core.
+ * JVM. {@code shared}: everything in this one JVM on every core. {@code
+ * -Dbench.delivery=exactly-once|at-least-once} is the graph's delivery (D-020).
  * Not part of the test run: {@code ./mvnw -B -q -pl mesh-gateway -am -Pbench verify -DskipTests
  * -Dbench.clients=200 -Dbench.seconds=30 -Dbench.warmup=90 -Dbench.layout=split} (pinning uses
  * {@code taskset}, util-linux).
