@@ -61,9 +61,8 @@ final class RunBus implements AutoCloseable {
   private final Thread thread;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicLong lastPoll = new AtomicLong(System.nanoTime());
-  private volatile boolean running = true;
-
   private final Reads reads;
+  private volatile boolean running = true;
 
   RunBus(String bootstrap, WireCodec codec, Collection<TopicNames> graphs, Reads reads, ResultWaiters waiters, EventFeed feed,
          GatewayRedis redis, GatewayMetrics metrics) {
@@ -73,7 +72,13 @@ final class RunBus implements AutoCloseable {
     this.feed = feed;
     this.redis = redis;
     this.metrics = metrics;
-    graphs.forEach(t -> (reads == Reads.RESULTS ? resultTopics : eventTopics).add(reads == Reads.RESULTS ? t.results() : t.events()));
+    graphs.forEach(t -> {
+      if (reads == Reads.RESULTS) {
+        resultTopics.add(t.results());
+      } else {
+        eventTopics.add(t.events());
+      }
+    });
     String name = "mesh-gateway-" + reads.name().toLowerCase(Locale.ROOT);
     this.consumer = new KafkaConsumer<>(Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
