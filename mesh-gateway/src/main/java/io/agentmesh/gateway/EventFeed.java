@@ -100,10 +100,7 @@ final class EventFeed {
   }
 
   private RunEvents findOrAdd(String runId) {
-    RunEvents run = runs.get(runId);
-    if (run == null) {
-      run = ended.get(runId);
-    }
+    RunEvents run = find(runId);
     if (run == null) {
       run = new RunEvents();
       trim(runs, maxRuns - 1);

@@ -52,8 +52,8 @@ final class RunBus implements AutoCloseable {
 
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final WireCodec codec;
-  private final Set<String> resultTopics = new HashSet<>();
-  private final Set<String> eventTopics = new HashSet<>();
+  /** The results topics or the events topics of the graphs, as {@link #reads} says. */
+  private final List<String> topics;
   private final ResultWaiters waiters;
   private final EventFeed feed;
   private final GatewayRedis redis;
@@ -72,13 +72,7 @@ final class RunBus implements AutoCloseable {
     this.feed = feed;
     this.redis = redis;
     this.metrics = metrics;
-    graphs.forEach(t -> {
-      if (reads == Reads.RESULTS) {
-        resultTopics.add(t.results());
-      } else {
-        eventTopics.add(t.events());
-      }
-    });
+    this.topics = graphs.stream().map(t -> reads == Reads.RESULTS ? t.results() : t.events()).distinct().toList();
     String name = "mesh-gateway-" + reads.name().toLowerCase(Locale.ROOT);
     this.consumer = new KafkaConsumer<>(Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -111,8 +105,6 @@ final class RunBus implements AutoCloseable {
 
   private List<TopicPartition> partitions() {
     List<TopicPartition> out = new ArrayList<>();
-    List<String> topics = new ArrayList<>(resultTopics);
-    topics.addAll(eventTopics);
     for (String topic : topics) {
       var infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
       if (infos == null || infos.isEmpty()) {
@@ -128,10 +120,10 @@ final class RunBus implements AutoCloseable {
     try {
       while (running) {
         lastPoll.set(System.nanoTime());
-        ResultWaiters.Completions completions = waiters.completions();
+        ResultWaiters.Completions completions = reads == Reads.RESULTS ? waiters.completions() : null;
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
           try {
-            if (resultTopics.contains(record.topic())) {
+            if (completions != null) {
               onResult(record, completions);
             } else {
               onEvent(record);
@@ -141,7 +133,7 @@ final class RunBus implements AutoCloseable {
             LOG.warn("cannot read {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.toString());
           }
         }
-        if (reads == Reads.RESULTS) {
+        if (completions != null) {
           completions.dispatch();
           redis.flushResults();
         }
