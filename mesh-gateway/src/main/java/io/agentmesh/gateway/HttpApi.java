@@ -339,7 +339,7 @@ final class HttpApi {
       traceparent = null;
     }
     String trace = traceparent;
-    createAndPublish(context, graph, runId, task.runId().isPresent(), message, trace)
+    createAndPublish(context, graph, runId, task.runId().isPresent(), held != null, message, trace)
         .onFailure(e -> {
           if (held != null) {
             held.cancel();
@@ -353,7 +353,7 @@ final class HttpApi {
           if (held == null) {
             accepted(ctx, runId, graph.name(), "PENDING", null);
           } else {
-            awaitResult(ctx, held, runId, graph.name(), wait.get());
+            awaitResult(ctx, held, runId, graph, wait.get());
           }
         });
   }
@@ -367,9 +367,16 @@ final class HttpApi {
    * client reads it; the first node's admission (D-018) creates the same record if the write
    * comes second, and the write then changes nothing. If only the write fails, the task is in
    * ingress and the run goes ahead: it is accepted, and the admission writes the record.
+   *
+   * <p>A sync call with a run id this gateway made up writes no record at all (D-022): nobody can
+   * name that run before the answer, and the answer is its result, or, on timeout, the run id,
+   * for which the record is then written if the first node has not written it yet.
    */
-  private Future<Void> createAndPublish(Context context, GraphEntry graph, String runId, boolean clientChosen,
+  private Future<Void> createAndPublish(Context context, GraphEntry graph, String runId, boolean clientChosen, boolean sync,
                                         byte[] message, String trace) {
+    if (sync && !clientChosen) {
+      return publisher.publish(context, graph.topics().ingress(), runId, message, trace).recover(e -> brokerUnavailable(e));
+    }
     if (clientChosen) {
       return created(context, graph, runId).compose(created -> {
         if (!created) {
@@ -396,9 +403,13 @@ final class HttpApi {
     return publisher.publish(context, graph.topics().ingress(), runId, message, trace)
         .recover(e -> recorded.transform(ignored -> {
           meshRedis.runRecords().fail(runId, RunError.of("INTERNAL", "the gateway could not publish the task: " + e.getMessage()));
-          return Future.failedFuture(ApiError.of(503, "broker_unavailable",
-              "the task could not be published: " + e.getMessage()).withHeader("Retry-After", "1"));
+          return brokerUnavailable(e);
         }));
+  }
+
+  private static <T> Future<T> brokerUnavailable(Throwable e) {
+    return Future.failedFuture(ApiError.of(503, "broker_unavailable", "the task could not be published: " + e.getMessage())
+        .withHeader("Retry-After", "1"));
   }
 
   /** A repeated request with a known Idempotency-Key: the same run, nothing started. */
@@ -428,19 +439,27 @@ final class HttpApi {
           waiter.cancel();
           sendJson(ctx, 200, RunJson.record(record.result().get(), Optional.empty()));
         } else {
-          awaitResult(ctx, waiter, runId, graph.name(), wait.get());
+          awaitResult(ctx, waiter, runId, graph, wait.get());
         }
       });
     });
   }
 
-  private void awaitResult(RoutingContext ctx, ResultWaiters.Waiter waiter, String runId, String graph, Duration wait) {
+  /**
+   * Answers with the result, or on timeout with the run id to poll. The run's record is written
+   * first if nothing has written it yet (a sync call's record is left to the first node, D-022), so
+   * the Location answers from the moment the client has it.
+   */
+  private void awaitResult(RoutingContext ctx, ResultWaiters.Waiter waiter, String runId, GraphEntry graph, Duration wait) {
     long timer = vertx.setTimer(Math.max(1, wait.toMillis()), id -> {
       waiter.cancel();
-      Future.fromCompletionStage(meshRedis.runRecords().get(runId), vertx.getOrCreateContext()).onComplete(record -> {
-        String status = record.succeeded() ? record.result().map(r -> r.status().name()).orElse("PENDING") : "RUNNING";
-        accepted(ctx, runId, graph, status, "the run did not finish within " + wait.toMillis() + " ms; poll the Location");
-      });
+      Context context = vertx.getOrCreateContext();
+      created(context, graph, runId)
+          .compose(ignored -> Future.fromCompletionStage(meshRedis.runRecords().get(runId), context))
+          .onComplete(record -> {
+            String status = record.succeeded() ? record.result().map(r -> r.status().name()).orElse("PENDING") : "RUNNING";
+            accepted(ctx, runId, graph.name(), status, "the run did not finish within " + wait.toMillis() + " ms; poll the Location");
+          });
     });
     ctx.response().closeHandler(v -> {
       vertx.cancelTimer(timer);

@@ -178,6 +178,21 @@ class GatewayIT {
   }
 
   @Test
+  void syncCallThatNoWorkerTookAnswers202WithARunThatCanBeRead() {
+    RunningGraph stopped = RunningGraph.pipeline(infra, infra.uniqueName("gw-idle"), "sim-default", "answer");
+    stopped.close(); // topics stay, nothing consumes the ingress: only the gateway can write the run's record
+    try (Gateway gateway = Gateways.open(infra, stopped.graph)) {
+      Http http = new Http(gateway.url());
+      Http.Reply reply = http.post("/v1/graphs/" + stopped.graph.name() + "/runs?wait=300ms", "{\"question\": \"anyone?\"}");
+      assertThat(reply.status()).isEqualTo(202);
+      Http.Reply run = http.get(reply.header("Location"));
+      assertThat(run.status()).isEqualTo(200);
+      assertThat(run.json().path("status").asText()).isEqualTo("PENDING");
+      assertThat(run.json().path("graph").asText()).isEqualTo(stopped.graph.name());
+    }
+  }
+
+  @Test
   void badRequestsGetJsonErrorsNamingWhatIsWrong() {
     try (RunningGraph graph = RunningGraph.pipeline(infra, infra.uniqueName("gw-bad"), "sim-default", "answer");
          Gateway gateway = Gateways.open(infra, graph.graph)) {
