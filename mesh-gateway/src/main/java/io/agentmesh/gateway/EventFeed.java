@@ -16,8 +16,8 @@ import java.util.function.Supplier;
  * <p>Why ended runs have a bound of their own: every instance holds every run's events, and at
  * 1,000 runs/s a history of the last 10,000 runs lives about 10 s, long enough to be copied by every
  * young collection and then promoted; on a one-core gateway that made each young pause 18-50 ms,
- * against 5-12 ms with this bound (BENCHMARKS.md Run H, D-021). A stream opened for a run that ended beyond the bound
- * gets one {@code end} event with the run's status (its trace is in {@code GET /v1/runs/{id}}).
+ * against 5-12 ms with this bound (BENCHMARKS.md Run H, D-021). A stream opened for a run that
+ * ended beyond the bound reads the run's events back from the events topic ({@link EventHistory}).
  */
 final class EventFeed {
 

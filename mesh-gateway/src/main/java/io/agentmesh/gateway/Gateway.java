@@ -50,7 +50,6 @@ public final class Gateway implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
   private static final int MAX_TRACKED_RUNS = 10_000;
-  private static final int MAX_TRACKED_ENDED_RUNS = 1_000;
   private static final int MAX_EVENTS_PER_RUN = 1_000;
   /** How long a rate check waits for Redis before this instance decides alone (D-017). */
   private static final Duration RATE_CHECK_TIMEOUT = Duration.ofSeconds(1);
@@ -115,7 +114,7 @@ public final class Gateway implements AutoCloseable {
     metrics = new GatewayMetrics();
     opened.add(metrics::close);
     ResultWaiters waiters = new ResultWaiters(config.limits.maxSyncWaits());
-    EventFeed feed = new EventFeed(MAX_TRACKED_RUNS, MAX_TRACKED_ENDED_RUNS, MAX_EVENTS_PER_RUN);
+    EventFeed feed = new EventFeed(MAX_TRACKED_RUNS, config.endedRunsHeld, MAX_EVENTS_PER_RUN);
     List<TopicNames> topics = graphs.values().stream().map(GraphEntry::topics).toList();
     WireCodec codec = WireCodec.forRegistry(config.registryUrl);
     RunBus results = new RunBus(config.kafkaBootstrap, codec, topics, RunBus.Reads.RESULTS, waiters, feed, redis, metrics);
@@ -132,7 +131,8 @@ public final class Gateway implements AutoCloseable {
     RateBuckets rateBuckets = RateBuckets.on(meshRedis);
     RateLimiter rateLimiter = new RateLimiter(config.limits, rateBuckets::take, RATE_CHECK_TIMEOUT, System::nanoTime, metrics);
     HttpApi api = new HttpApi(vertx, graphs, new Authenticator(vertx, config.auth), rateLimiter, config.limits,
-        meshRedis, redis, publisher, waiters, feed, sseStreams, metrics, health, openApi());
+        meshRedis, redis, publisher, waiters, feed, new EventHistory(config.kafkaBootstrap, codec), sseStreams, metrics, health,
+        openApi());
     api.warmUp();
     // closed first (the list closes in reverse): stop taking requests before Redis and Kafka go
     opened.add(() -> await(vertx.close(), "closing Vert.x"));
@@ -242,6 +242,7 @@ public final class Gateway implements AutoCloseable {
     private StateConfig stateConfig = StateConfig.defaults();
     private int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
     private VertxOptions vertxOptions = new VertxOptions();
+    private int endedRunsHeld = 1_000;
 
     private Builder() {}
 
@@ -315,6 +316,18 @@ public final class Gateway implements AutoCloseable {
         throw new IllegalArgumentException("eventLoops must be at least 1, got " + count);
       }
       this.eventLoops = count;
+      return this;
+    }
+
+    /**
+     * How many ended runs' events stay in memory for event streams (default 1,000, D-021); a stream
+     * of a run that ended before them reads its events back from the events topic.
+     */
+    Builder endedRunsHeld(int count) {
+      if (count < 1) {
+        throw new IllegalArgumentException("endedRunsHeld must be at least 1, got " + count);
+      }
+      this.endedRunsHeld = count;
       return this;
     }
 

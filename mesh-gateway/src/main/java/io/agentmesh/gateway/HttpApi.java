@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -76,6 +77,7 @@ final class HttpApi {
   private final TaskPublisher publisher;
   private final ResultWaiters waiters;
   private final EventFeed feed;
+  private final EventHistory history;
   private final AtomicInteger sseStreams;
   private final GatewayMetrics metrics;
   private final Health health;
@@ -84,7 +86,7 @@ final class HttpApi {
 
   HttpApi(Vertx vertx, Map<String, GraphEntry> graphs, Authenticator auth, RateLimiter rateLimiter, Limits limits,
           MeshRedis meshRedis, GatewayRedis redis, TaskPublisher publisher, ResultWaiters waiters, EventFeed feed,
-          AtomicInteger sseStreams, GatewayMetrics metrics, Health health, Buffer openApi) {
+          EventHistory history, AtomicInteger sseStreams, GatewayMetrics metrics, Health health, Buffer openApi) {
     this.vertx = vertx;
     this.graphs = graphs;
     this.auth = auth;
@@ -95,6 +97,7 @@ final class HttpApi {
     this.publisher = publisher;
     this.waiters = waiters;
     this.feed = feed;
+    this.history = history;
     this.sseStreams = sseStreams;
     this.metrics = metrics;
     this.health = health;
@@ -754,17 +757,41 @@ final class HttpApi {
         }
       });
       if (record.status().isTerminal() && !feed.ended(record.runId())) {
-        // the run ended before this instance saw its final event, or that event is still in flight
-        endTimer = vertx.setTimer(SSE_END_GRACE_MS, id -> {
-          if (!closed) {
-            ObjectNode end = json.createObjectNode();
-            end.put("runId", record.runId());
-            end.put("status", record.status().name());
-            ctx.response().write("event: end\ndata: " + end + "\n\n");
-            close(true);
-          }
-        });
+        if (held.isEmpty() && graphs.containsKey(record.graph())) {
+          replay(graphs.get(record.graph()).topics().events());
+        } else {
+          // the final event is still on its way to this instance: it has a moment to arrive
+          endTimer = vertx.setTimer(SSE_END_GRACE_MS, id -> end());
+        }
       }
+    }
+
+    /**
+     * The run ended before this instance held any of its events (it ended before the in-memory
+     * window, or before this instance started): its events are read back from the events topic;
+     * if they cannot be, the stream says how the run ended.
+     */
+    private void replay(String eventsTopic) {
+      Instant from = record.createdAt().orElseGet(() -> record.updatedAt().orElse(Instant.EPOCH));
+      vertx.executeBlocking(() -> history.read(eventsTopic, record.runId(), from), false)
+          .onComplete(read -> {
+            if (read.succeeded()) {
+              read.result().forEach(this::send);
+            }
+            end();
+          });
+    }
+
+    /** Sends an {@code end} event with the run's status and closes, unless the stream ended already. */
+    private void end() {
+      if (closed) {
+        return;
+      }
+      ObjectNode end = json.createObjectNode();
+      end.put("runId", record.runId());
+      end.put("status", record.status().name());
+      ctx.response().write("event: end\ndata: " + end + "\n\n");
+      close(true);
     }
 
     @Override

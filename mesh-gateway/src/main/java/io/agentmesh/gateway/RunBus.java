@@ -169,8 +169,7 @@ final class RunBus implements AutoCloseable {
   private void onEvent(ConsumerRecord<byte[], byte[]> record) {
     RunEvent event = codec.decode(record.topic(), record.value(), RunEvent.class);
     RunEventType type = event.getType();
-    boolean terminal = type == RunEventType.RUN_SUCCEEDED || type == RunEventType.RUN_FAILED || type == RunEventType.RUN_CANCELLED;
-    feed.append(event.getRunId(), type.name(), () -> RunJson.event(event).toString(), terminal);
+    feed.append(event.getRunId(), type.name(), () -> RunJson.event(event).toString(), EventHistory.terminal(type));
   }
 
   private void refreshPartitions() {

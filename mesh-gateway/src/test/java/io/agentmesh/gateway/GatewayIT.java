@@ -133,6 +133,38 @@ class GatewayIT {
   }
 
   @Test
+  void aStreamOfARunThatEndedBeforeTheHeldOnesReadsItsEventsBackFromTheTopic() throws Exception {
+    try (RunningGraph graph = RunningGraph.pipeline(infra, infra.uniqueName("gw-replay"), "sim-default", "plan", "write");
+         Gateway gateway = Gateways.configured(infra, List.of(graph.graph), AuthConfig.none(), Limits.defaults().withRateLimit(0, 1))
+             .endedRunsHeld(1).start()) {
+      Http http = new Http(gateway.url());
+      String runs = "/v1/graphs/" + graph.graph.name() + "/runs?wait=30s";
+      String first = http.post(runs, "{\"question\": \"first\"}").json().path("runId").asText();
+      String second = http.post(runs, "{\"question\": \"second\"}").json().path("runId").asText();
+      // the second run's stream ends once this instance has its final event, and with it the first
+      // run's events leave memory (one ended run is held)
+      assertThat(eventTypes(streamLines(http, second))).endsWith("RUN_SUCCEEDED");
+
+      List<String> lines = streamLines(http, first);
+      assertThat(eventTypes(lines)).containsExactly("RUN_STARTED", "NODE_COMPLETED", "NODE_COMPLETED", "RUN_SUCCEEDED");
+      assertThat(lines.stream().filter(l -> l.startsWith("id: ")).toList()).containsExactly("id: 1", "id: 2", "id: 3", "id: 4");
+      assertThat(lines.stream().filter(l -> l.startsWith("data: ")).map(l -> json(l.substring(6)).path("runId").asText()))
+          .containsOnly(first);
+      assertThat(gateway.blockedThreadEvents()).isZero();
+    }
+  }
+
+  private static List<String> streamLines(Http http, String runId) throws Exception {
+    HttpResponse<java.util.stream.Stream<String>> stream = streamEvents(http, runId);
+    assertThat(stream.statusCode()).isEqualTo(200);
+    return CompletableFuture.supplyAsync(() -> stream.body().toList()).get(60, TimeUnit.SECONDS); // ends = the server closed it
+  }
+
+  private static List<String> eventTypes(List<String> lines) {
+    return lines.stream().filter(l -> l.startsWith("event: ")).map(l -> l.substring(7)).toList();
+  }
+
+  @Test
   void cancelStopsALongRunAtItsNextStep() throws Exception {
     String model = infra.uniqueName("slow");
     infra.simulator().putModel(ModelBehaviour.builder(model).latency(Latency.fixed(Duration.ofSeconds(3))).build());

@@ -12,6 +12,11 @@ final class Gateways {
   private Gateways() {}
 
   static Gateway start(SharedInfra infra, List<Graph> graphs, AuthConfig auth, Limits limits) {
+    return configured(infra, graphs, auth, limits).start();
+  }
+
+  /** The gateway of {@link #start}, not started yet: for a test that sets more. */
+  static Gateway.Builder configured(SharedInfra infra, List<Graph> graphs, AuthConfig auth, Limits limits) {
     return Gateway.builder()
         .graphs(graphs)
         .kafkaBootstrap(infra.kafkaBootstrap())
@@ -27,8 +32,7 @@ final class Gateways {
         .vertxOptions(new VertxOptions()
             .setBlockedThreadCheckInterval(50).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
             .setMaxEventLoopExecuteTime(500).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
-            .setWarningExceptionTime(500).setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS))
-        .start();
+            .setWarningExceptionTime(500).setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS));
   }
 
   static Gateway open(SharedInfra infra, Graph graph) {
