@@ -78,14 +78,14 @@ final class EventHistory {
   private List<EventFeed.Event> readFrom(KafkaConsumer<byte[], byte[]> consumer, String topic, String runId, Instant createdAt) {
     long deadline = System.nanoTime() + MAX_TIME.toNanos();
     byte[] key = runId.getBytes(StandardCharsets.UTF_8);
-    int partitions = consumer.partitionsFor(topic, MAX_TIME).size();
+    int partitions = consumer.partitionsFor(topic, left(deadline)).size();
     // the producers' default partitioner for a keyed record, which the workers' events are
     TopicPartition partition = new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key)) % partitions);
     List<TopicPartition> assigned = List.of(partition);
     consumer.assign(assigned);
-    long end = consumer.endOffsets(assigned, MAX_TIME).get(partition);
-    OffsetAndTimestamp start = consumer.offsetsForTimes(Map.of(partition, createdAt.minus(CLOCK_SKEW).toEpochMilli()), MAX_TIME)
-        .get(partition);
+    long end = consumer.endOffsets(assigned, left(deadline)).get(partition);
+    OffsetAndTimestamp start = consumer.offsetsForTimes(Map.of(partition, createdAt.minus(CLOCK_SKEW).toEpochMilli()),
+        left(deadline)).get(partition);
     if (start == null) {
       return List.of(); // nothing was written to the partition since then
     }
@@ -113,6 +113,11 @@ final class EventHistory {
     LOG.info("run {}: its final event was not found in {} records of {} (to offset {}); the stream gets the run's end only",
         runId, read, partition, end);
     return List.of();
+  }
+
+  /** What is left of the read's time (the consumer's calls each take a timeout of their own). */
+  private static Duration left(long deadline) {
+    return Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
   }
 
   private Optional<RunEvent> decode(ConsumerRecord<byte[], byte[]> record) {
