@@ -43,11 +43,13 @@ final class EventHistory {
 
   private final String bootstrap;
   private final WireCodec codec;
+  private final GatewayMetrics metrics;
   private final Semaphore readers = new Semaphore(MAX_READERS);
 
-  EventHistory(String bootstrap, WireCodec codec) {
+  EventHistory(String bootstrap, WireCodec codec, GatewayMetrics metrics) {
     this.bootstrap = bootstrap;
     this.codec = codec;
+    this.metrics = metrics;
   }
 
   /**
@@ -58,6 +60,7 @@ final class EventHistory {
   List<EventFeed.Event> read(String eventsTopic, String runId, Instant createdAt) {
     if (!readers.tryAcquire()) {
       LOG.debug("run {}: {} event-history reads under way already; the stream gets the run's end only", runId, MAX_READERS);
+      metrics.eventsReadBack("busy");
       return List.of();
     }
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
@@ -66,9 +69,12 @@ final class EventHistory {
         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
         ConsumerConfig.CLIENT_ID_CONFIG, "mesh-gateway-history"),
         new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      return readFrom(consumer, eventsTopic, runId, createdAt);
+      List<EventFeed.Event> events = readFrom(consumer, eventsTopic, runId, createdAt);
+      metrics.eventsReadBack(events.isEmpty() ? "not_found" : "found");
+      return events;
     } catch (RuntimeException e) {
       LOG.warn("run {}: cannot read its events back from {}: {}", runId, eventsTopic, e.toString());
+      metrics.eventsReadBack("error");
       return List.of();
     } finally {
       readers.release();

@@ -131,7 +131,7 @@ public final class Gateway implements AutoCloseable {
     RateBuckets rateBuckets = RateBuckets.on(meshRedis);
     RateLimiter rateLimiter = new RateLimiter(config.limits, rateBuckets::take, RATE_CHECK_TIMEOUT, System::nanoTime, metrics);
     HttpApi api = new HttpApi(vertx, graphs, new Authenticator(vertx, config.auth), rateLimiter, config.limits,
-        meshRedis, redis, publisher, waiters, feed, new EventHistory(config.kafkaBootstrap, codec), sseStreams, metrics, health,
+        meshRedis, redis, publisher, waiters, feed, new EventHistory(config.kafkaBootstrap, codec, metrics), sseStreams, metrics, health,
         openApi());
     api.warmUp();
     // closed first (the list closes in reverse): stop taking requests before Redis and Kafka go

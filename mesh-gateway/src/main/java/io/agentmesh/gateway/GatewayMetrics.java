@@ -17,6 +17,9 @@ import java.util.function.Supplier;
  */
 final class GatewayMetrics {
 
+  /** How a read of an ended run's events from the events topic went ({@link EventHistory}). */
+  static final String[] EVENTS_READ_BACK_OUTCOMES = {"found", "not_found", "busy", "error"};
+
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
   /**
@@ -35,6 +38,9 @@ final class GatewayMetrics {
     }
     for (String cause : new String[] {"error", "timeout"}) {
       counter(MeshMetric.GATEWAY_RATE_LIMIT_FALLBACKS, "cause", cause);
+    }
+    for (String outcome : EVENTS_READ_BACK_OUTCOMES) {
+      counter(MeshMetric.GATEWAY_EVENTS_READ_BACK, "outcome", outcome);
     }
     request("/v1/graphs/{graph}/runs", "POST", 202, 0);
     request("/v1/graphs/{graph}/runs", "POST", 200, 0);
@@ -82,6 +88,11 @@ final class GatewayMetrics {
   /** A rate check this instance decided with its own bucket; {@code cause} is {@code error} or {@code timeout}. */
   void rateLimitFallback(String cause) {
     counter(MeshMetric.GATEWAY_RATE_LIMIT_FALLBACKS, "cause", cause).increment();
+  }
+
+  /** An ended run's events read back from the events topic; {@code outcome} is one of {@link #EVENTS_READ_BACK_OUTCOMES}. */
+  void eventsReadBack(String outcome) {
+    counter(MeshMetric.GATEWAY_EVENTS_READ_BACK, "outcome", outcome).increment();
   }
 
   PrometheusMeterRegistry registry() {

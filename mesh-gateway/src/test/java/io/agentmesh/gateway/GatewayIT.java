@@ -151,6 +151,7 @@ class GatewayIT {
       assertThat(readBack.stream().filter(l -> !l.startsWith(":")).toList())
           .as("the same events, numbered and rendered as the stream from memory had them")
           .isEqualTo(fromMemory.stream().filter(l -> !l.startsWith(":")).toList());
+      assertThat(http.get("/metrics").body()).contains("mesh_gateway_events_read_back_total{outcome=\"found\"} 1.0");
       assertThat(gateway.blockedThreadEvents()).isZero();
     }
   }

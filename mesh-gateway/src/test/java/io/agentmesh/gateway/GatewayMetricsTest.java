@@ -47,7 +47,8 @@ class GatewayMetricsTest {
     assertThat(metrics.scrape())
         .contains("mesh_gateway_rate_limit_fallbacks_total{cause=\"timeout\"} 0.0")
         .contains("mesh_gateway_rate_limit_fallbacks_total{cause=\"error\"} 0.0")
-        .contains("mesh_gateway_records_unreadable_total{topic=\"mesh.g.results\"} 0.0");
+        .contains("mesh_gateway_records_unreadable_total{topic=\"mesh.g.results\"} 0.0")
+        .contains("mesh_gateway_events_read_back_total{outcome=\"not_found\"} 0.0");
     metrics.close();
   }
 

@@ -31,6 +31,7 @@ public enum MeshMetric {
   GATEWAY_RESULT_LAG("mesh.gateway.result.lag", "From a run's finishedAt to the gateway reading its committed result", Kind.TIMER, List.of()),
   GATEWAY_RESULT_READ_LAG("mesh.gateway.result.read.lag", "From a result record's timestamp (sent in the worker's commit) to the gateway reading it", Kind.TIMER, List.of()),
   GATEWAY_RECORDS_UNREADABLE("mesh.gateway.records.unreadable", "Result or event records the gateway could not decode, by topic", Kind.COUNTER, List.of("topic")),
+  GATEWAY_EVENTS_READ_BACK("mesh.gateway.events.read.back", "Event streams of ended runs whose events this gateway read back from the events topic, by outcome (found, not_found, busy, error)", Kind.COUNTER, List.of("outcome")),
   GATEWAY_RATE_LIMIT_FALLBACKS("mesh.gateway.rate.limit.fallbacks", "Rate checks this gateway decided alone because Redis failed or was late (cause: error, timeout)", Kind.COUNTER, List.of("cause"));
 
   /** How the metric is recorded. */
