@@ -418,7 +418,9 @@ final class HttpApi {
   /** A repeated request with a known Idempotency-Key: the same run, nothing started. */
   private void replay(RoutingContext ctx, Context context, GraphEntry graph, String runId, Optional<Duration> wait) {
     if (wait.isEmpty()) {
-      Future.fromCompletionStage(meshRedis.runRecords().get(runId), context)
+      // the first request may have been a sync call, which left the record to the first node (D-022)
+      created(context, graph, runId)
+          .compose(ignored -> Future.fromCompletionStage(meshRedis.runRecords().get(runId), context))
           .onFailure(ctx::fail)
           .onSuccess(record -> accepted(ctx, runId, graph.name(), record.map(r -> r.status().name()).orElse("PENDING"), null));
       return;

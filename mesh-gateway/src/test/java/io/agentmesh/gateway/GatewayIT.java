@@ -212,17 +212,27 @@ class GatewayIT {
   }
 
   @Test
-  void syncCallThatNoWorkerTookAnswers202WithARunThatCanBeRead() {
+  void syncCallsThatNoWorkerTookStillNameRunsThatCanBeRead() {
     RunningGraph stopped = RunningGraph.pipeline(infra, infra.uniqueName("gw-idle"), "sim-default", "answer");
     stopped.close(); // topics stay, nothing consumes the ingress: only the gateway can write the run's record
     try (Gateway gateway = Gateways.open(infra, stopped.graph)) {
       Http http = new Http(gateway.url());
-      Http.Reply reply = http.post("/v1/graphs/" + stopped.graph.name() + "/runs?wait=300ms", "{\"question\": \"anyone?\"}");
+      String runs = "/v1/graphs/" + stopped.graph.name() + "/runs";
+      Http.Reply reply = http.post(runs + "?wait=300ms", "{\"question\": \"anyone?\"}");
       assertThat(reply.status()).isEqualTo(202);
       Http.Reply run = http.get(reply.header("Location"));
       assertThat(run.status()).isEqualTo(200);
       assertThat(run.json().path("status").asText()).isEqualTo("PENDING");
       assertThat(run.json().path("graph").asText()).isEqualTo(stopped.graph.name());
+
+      // an async retry of a sync call still waiting: the same run, readable at once
+      CompletableFuture.runAsync(() -> new Http(gateway.url()).post(runs + "?wait=20s", "{\"question\": \"again?\"}",
+          "Idempotency-Key", "idle-1"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> http.get("/metrics").body().contains("mesh_gateway_sync_waits 1.0"));
+      Http.Reply retry = http.post(runs, "{\"question\": \"again?\"}", "Idempotency-Key", "idle-1");
+      assertThat(retry.status()).isEqualTo(202);
+      assertThat(retry.header("Idempotent-Replayed")).isEqualTo("true");
+      assertThat(http.get(retry.header("Location")).status()).isEqualTo(200);
     }
   }
 
