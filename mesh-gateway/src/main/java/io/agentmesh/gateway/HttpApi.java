@@ -400,6 +400,16 @@ final class HttpApi {
     return Future.fromCompletionStage(meshRedis.runRecords().create(runId, graph.name(), graph.graph().version()), context);
   }
 
+  /**
+   * The run's record, written first if nothing has written it yet: for an answer that hands the
+   * run id out, so its Location answers at once (a sync call leaves the record to the first node,
+   * D-022).
+   */
+  private Future<Optional<RunRecord>> recordToHandOut(Context context, GraphEntry graph, String runId) {
+    return created(context, graph, runId)
+        .compose(ignored -> Future.fromCompletionStage(meshRedis.runRecords().get(runId), context));
+  }
+
   /** Publishes the task; when that fails, marks the run failed once {@code recorded} is done (503). */
   private Future<Void> publish(Context context, GraphEntry graph, String runId, byte[] message, String trace,
                                Future<Void> recorded) {
@@ -419,8 +429,7 @@ final class HttpApi {
   private void replay(RoutingContext ctx, Context context, GraphEntry graph, String runId, Optional<Duration> wait) {
     if (wait.isEmpty()) {
       // the first request may have been a sync call, which left the record to the first node (D-022)
-      created(context, graph, runId)
-          .compose(ignored -> Future.fromCompletionStage(meshRedis.runRecords().get(runId), context))
+      recordToHandOut(context, graph, runId)
           .onFailure(ctx::fail)
           .onSuccess(record -> accepted(ctx, runId, graph.name(), record.map(r -> r.status().name()).orElse("PENDING"), null));
       return;
@@ -458,9 +467,7 @@ final class HttpApi {
   private void awaitResult(RoutingContext ctx, ResultWaiters.Waiter waiter, String runId, GraphEntry graph, Duration wait) {
     long timer = vertx.setTimer(Math.max(1, wait.toMillis()), id -> {
       waiter.cancel();
-      Context context = vertx.getOrCreateContext();
-      created(context, graph, runId)
-          .compose(ignored -> Future.fromCompletionStage(meshRedis.runRecords().get(runId), context))
+      recordToHandOut(vertx.getOrCreateContext(), graph, runId)
           .onComplete(record -> {
             String status = record.succeeded() ? record.result().map(r -> r.status().name()).orElse("PENDING") : "RUNNING";
             accepted(ctx, runId, graph.name(), status, "the run did not finish within " + wait.toMillis() + " ms; poll the Location");
