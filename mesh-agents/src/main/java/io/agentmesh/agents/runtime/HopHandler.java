@@ -12,10 +12,10 @@ import io.agentmesh.core.graph.InputSchema;
 import io.agentmesh.core.graph.RunInfo;
 import io.agentmesh.core.state.Checkpoint;
 import io.agentmesh.core.state.ClaimCheck;
+import io.agentmesh.core.state.HopSteps;
 import io.agentmesh.core.state.MeshRedis;
 import io.agentmesh.core.state.RunRecord;
 import io.agentmesh.core.state.RunRecords;
-import io.agentmesh.core.state.Versioned;
 import io.agentmesh.core.wire.IngressJson;
 import io.agentmesh.core.wire.TaskInput;
 import io.agentmesh.core.wire.TopicNames;
@@ -172,36 +172,38 @@ final class HopHandler implements RecordHandler {
   }
 
   /**
-   * The Redis calls of a hop go out together and are awaited together (Lettuce pipelines the
-   * commands of one connection): one round trip before the node runs (checkpoint, run state, and
-   * the node start, which also checks the cancel flag) and one after it (checkpoint, tokens, and
-   * the run record when the node may end the run), instead of one per call. A task's admission
-   * comes first, so nothing is written to a run its task may not touch.
+   * The Redis work of a hop is two scripts ({@link HopSteps}): one before the node runs (its start,
+   * which also checks the cancel flag, its checkpoint and the run state) and one after it (the
+   * checkpoint, tokens, and the run record when the node may end the run). A task's admission goes
+   * out first on the same connection and shares the first script's round trip; the script records
+   * nothing for a task the admission refused, so nothing is written to a run its task may not touch.
    */
   private Outcome process(ConsumerRecord<byte[], byte[]> record, Hop hop, List<ProducerRecord<byte[], byte[]>> out,
                           CompletionStage<RunRecords.Admission> admission) throws RunFailure {
     String runId = hop.getRunId();
     checkLimits(hop);
     long began = System.nanoTime();
-    CompletionStage<Optional<Checkpoint>> found = redis.checkpoints().find(runId, node, hop.getInputId());
-    CompletionStage<Map<String, Object>> stateRead = redis.runState().get(runId).thenApply(Versioned::value);
-    if (admission != null) { // a task: nothing is written to its run before it is admitted
+    CompletionStage<HopSteps.Start> starting = redis.hopSteps().beforeNode(runId, node, hop.getInputId(),
+        admission == null ? Optional.empty() : Optional.of(origin(record)));
+    if (admission != null) {
       Optional<Outcome> refused = refused(record, hop, await(admission));
       if (refused.isPresent()) {
         return refused.get();
       }
     }
-    // PENDING -> RUNNING and the attempt counted, unless the run was cancelled (0: nothing recorded)
-    if (await(redis.runRecords().nodeStarted(runId, node)) == 0) {
-      throw RunFailure.of(ErrorCode.CANCELLED, "run " + runId + " was cancelled");
-    }
-    Optional<Checkpoint> checkpoint = await(found);
-    Map<String, Object> state = await(stateRead);
+    HopSteps.Started started = switch (await(starting)) {
+      case HopSteps.Started s -> s;
+      case HopSteps.Cancelled c -> throw RunFailure.of(ErrorCode.CANCELLED, "run " + runId + " was cancelled");
+      // admitted a moment ago, yet the record names another task: a redrive reopened the run in between
+      case HopSteps.NotItsRunsTask n -> throw new IllegalStateException("run " + runId + "'s record no longer names the task at "
+          + origin(record) + " as its own; the task is retried");
+    };
+    Map<String, Object> state = started.state().value();
     NodeOutput output;
-    CompletionStage<Optional<RunRecord>> runRead = null;
-    if (checkpoint.isPresent()) {
+    Optional<RunRecord> runRead = Optional.empty();
+    if (started.checkpoint().isPresent()) {
       metrics.checkpointHit(node);
-      output = fromCheckpoint(checkpoint.get());
+      output = fromCheckpoint(started.checkpoint().get());
     } else {
       output = run(hop, payloadOf(hop), state);
       if (!output.stateUpdates().isEmpty()) {
@@ -209,17 +211,13 @@ final class HopHandler implements RecordHandler {
         // under this input's id, is not applied twice; after it, a crash would lose the update
         state = merged(runId, hop.getInputId(), output.stateUpdates());
       }
-      CompletionStage<Void> saved = redis.checkpoints().save(toCheckpoint(hop, output));
       long tokens = output.tokensIn() + output.tokensOut();
-      CompletionStage<Long> charged = tokens == 0 ? null : redis.runRecords().addTokens(runId, tokens);
-      if (mayEnd) {
-        runRead = redis.runRecords().get(runId); // after the tokens above: the result reports them
-      }
-      await(saved);
-      long total = charged == null ? 0 : await(charged);
+      // the run record is read after the tokens are charged: the result reports them
+      HopSteps.Recorded recorded = await(redis.hopSteps().afterNode(toCheckpoint(hop, output), tokens, mayEnd));
+      runRead = recorded.run();
       metrics.tokens(node, output.tokensIn(), output.tokensOut());
-      if (graph.guards().tokenBudget().isPresent() && total > graph.guards().tokenBudget().getAsLong()) {
-        throw RunFailure.of(ErrorCode.BUDGET_EXCEEDED, "run used " + total + " tokens, over the budget of "
+      if (graph.guards().tokenBudget().isPresent() && recorded.tokens() > graph.guards().tokenBudget().getAsLong()) {
+        throw RunFailure.of(ErrorCode.BUDGET_EXCEEDED, "run used " + recorded.tokens() + " tokens, over the budget of "
             + graph.guards().tokenBudget().getAsLong() + " (at node '" + node + "')");
       }
     }
@@ -249,7 +247,7 @@ final class HopHandler implements RecordHandler {
     Runnable afterCommit = () -> redis.runRecords().nodeFinished(runId, node, serviceMs, output.modelMillis(),
         output.tokensIn(), output.tokensOut());
     if (ends) {
-      RunRecord run = await(runRead != null ? runRead : redis.runRecords().get(runId)).orElse(null);
+      RunRecord run = (runRead.isPresent() ? runRead : await(redis.runRecords().get(runId))).orElse(null);
       out.add(result(hop, RunStatus.SUCCEEDED, output.payload(), output.contentType(), null, run));
       out.add(event(hop, RunEventType.RUN_SUCCEEDED, null, serviceMs, null, 0, 0));
       Runnable nodeFinished = afterCommit;

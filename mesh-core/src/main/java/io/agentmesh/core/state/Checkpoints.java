@@ -55,7 +55,18 @@ public final class Checkpoints {
     String key = redis.keys().checkpoint(checkpoint.runId(), checkpoint.node(), checkpoint.inputId());
     List<byte[]> args = new ArrayList<>();
     args.add(redis.ttlArg());
-    args.add(bytes(RECORDED_AT));
+    args.add(bytes(GUARD));
+    args.addAll(fields(checkpoint));
+    return redis.<Long>eval(LuaScript.HASH_WRITE, ScriptOutputType.INTEGER, key, args.toArray(byte[][]::new))
+        .thenApply(written -> written == 1L);
+  }
+
+  /** The field of a checkpoint hash that is present once one is recorded. */
+  static final String GUARD = RECORDED_AT;
+
+  /** A checkpoint's field, value pairs as its hash holds them. */
+  static List<byte[]> fields(Checkpoint checkpoint) {
+    List<byte[]> args = new ArrayList<>(14);
     pair(args, OUTPUT, checkpoint.output());
     pair(args, CONTENT_TYPE, bytes(checkpoint.contentType()));
     pair(args, TOKENS_IN, bytes(checkpoint.tokensIn()));
@@ -63,8 +74,7 @@ public final class Checkpoints {
     pair(args, MODEL_LATENCY_MS, bytes(checkpoint.modelLatencyMs()));
     pair(args, RECORDED_AT, bytes(checkpoint.recordedAt().toEpochMilli()));
     checkpoint.hops().ifPresent(hops -> pair(args, HOPS, hops));
-    return redis.<Long>eval(LuaScript.HASH_WRITE, ScriptOutputType.INTEGER, key, args.toArray(byte[][]::new))
-        .thenApply(written -> written == 1L);
+    return args;
   }
 
   /**
@@ -94,7 +104,8 @@ public final class Checkpoints {
     args.add(value);
   }
 
-  private static Optional<Checkpoint> decode(String runId, String node, String inputId, Map<String, byte[]> f) {
+  /** The checkpoint a hash's fields hold, or empty when they hold none. */
+  static Optional<Checkpoint> decode(String runId, String node, String inputId, Map<String, byte[]> f) {
     if (f == null || !f.containsKey(RECORDED_AT)) {
       return Optional.empty();
     }

@@ -16,6 +16,8 @@ enum LuaScript {
   RUN_COMPLETE("run-complete.lua"),
   RUN_REOPEN("run-reopen.lua"),
   RUN_ADMIT("run-admit.lua"),
+  HOP_BEFORE_NODE("hop-before-node.lua"),
+  HOP_AFTER_NODE("hop-after-node.lua"),
   STATE_CAS("state-cas.lua"),
   CLAIM_RELEASE("claim-release.lua"),
   LIST_APPEND("list-append.lua"),

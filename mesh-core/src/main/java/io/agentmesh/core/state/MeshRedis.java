@@ -57,6 +57,7 @@ public final class MeshRedis implements AutoCloseable {
   private final RunState runState;
   private final AgentMemory memory;
   private final ClaimCheck claimCheck;
+  private final HopSteps hopSteps;
 
   private MeshRedis(RedisClient client, StatefulRedisConnection<String, byte[]> connection,
       StateConfig config, Clock clock) {
@@ -72,6 +73,7 @@ public final class MeshRedis implements AutoCloseable {
     this.runState = new RunState(this);
     this.memory = new AgentMemory(this);
     this.claimCheck = new ClaimCheck(this);
+    this.hopSteps = new HopSteps(this);
   }
 
   /** Connects with the default configuration. Blocks: call it from an ordinary thread. */
@@ -138,6 +140,11 @@ public final class MeshRedis implements AutoCloseable {
   /** Big payloads by reference. */
   public ClaimCheck claimCheck() {
     return claimCheck;
+  }
+
+  /** A hop's Redis work before and after its node, one script each. */
+  public HopSteps hopSteps() {
+    return hopSteps;
   }
 
   @Override

@@ -26,31 +26,31 @@ import java.util.concurrent.CompletionStage;
  */
 public final class RunRecords {
 
-  private static final String STATUS = "status";
+  static final String STATUS = "status";
   private static final String GRAPH = "graph";
   private static final String GRAPH_VERSION = "graphVersion";
   private static final String CREATED_AT = "createdAt";
-  private static final String UPDATED_AT = "updatedAt";
+  static final String UPDATED_AT = "updatedAt";
   private static final String FINISHED_AT = "finishedAt";
   private static final String HOPS = "hops";
-  private static final String TOKENS = "tokens";
+  static final String TOKENS = "tokens";
   private static final String TOKENS_IN = "tokensIn";
   private static final String TOKENS_OUT = "tokensOut";
   private static final String ERROR_CODE = "errorCode";
   private static final String ERROR_MESSAGE = "errorMessage";
   private static final String ERROR_NODE = "errorNode";
   private static final String RESULT_REF = "resultRef";
-  private static final String CANCEL_REQUESTED = "cancelRequested";
-  private static final String ORIGIN = "origin";
+  static final String CANCEL_REQUESTED = "cancelRequested";
+  static final String ORIGIN = "origin";
 
   private static final String NODE_PREFIX = "node:";
-  private static final String N_STARTED = "started";
+  static final String N_STARTED = "started";
   private static final String N_FINISHED = "finished";
   private static final String N_SERVICE_MS = "serviceMs";
   private static final String N_MODEL_MS = "modelMs";
   private static final String N_TOKENS_IN = "tokensIn";
   private static final String N_TOKENS_OUT = "tokensOut";
-  private static final String N_ATTEMPTS = "attempts";
+  static final String N_ATTEMPTS = "attempts";
 
   private final MeshRedis redis;
 
@@ -272,7 +272,8 @@ public final class RunRecords {
     return bytes(redis.clock().millis());
   }
 
-  private static String nodeField(String node, String metric) {
+  /** The record's field of one node's metric. */
+  static String nodeField(String node, String metric) {
     Objects.requireNonNull(node, "node");
     if (node.isEmpty()) {
       throw new IllegalArgumentException("node must not be empty");
@@ -285,7 +286,8 @@ public final class RunRecords {
     args.add(value);
   }
 
-  private static Optional<RunRecord> decode(String runId, Map<String, byte[]> f) {
+  /** The record a run hash's fields hold, or empty when they hold none. */
+  static Optional<RunRecord> decode(String runId, Map<String, byte[]> f) {
     if (f == null || !f.containsKey(STATUS)) {
       return Optional.empty();
     }

@@ -33,8 +33,8 @@ import java.util.function.Function;
  */
 public final class RunState {
 
-  private static final String VERSION = "version";
-  private static final String VALUE = "value";
+  static final String VERSION = "version";
+  static final String VALUE = "value";
   private static final String APPLIED = "applied:";
   private static final long SET = 1;
   private static final long APPLIED_BEFORE = 2;
@@ -154,8 +154,11 @@ public final class RunState {
   }
 
   private Versioned<Map<String, Object>> decode(String key, List<KeyValue<String, byte[]>> values) {
-    byte[] version = values.get(0).getValueOrElse(null);
-    byte[] json = values.get(1).getValueOrElse(null);
+    return decode(key, values.get(0).getValueOrElse(null), values.get(1).getValueOrElse(null));
+  }
+
+  /** The state its hash's version and value fields hold; an empty map at version 0 when none. */
+  Versioned<Map<String, Object>> decode(String key, byte[] version, byte[] json) {
     if (version == null || json == null) {
       return new Versioned<>(0, new LinkedHashMap<>());
     }

@@ -39,11 +39,14 @@ class KeyLayoutIT {
       await(redis.claimCheck().put(runId, new byte[300_000]));
       await(redis.runRecords().nodeFinished(runId, "writer", 1, 1, 1, 1));
       await(redis.runRecords().addTokens(runId, 2));
+      await(redis.hopSteps().beforeNode(runId, "reviewer", "in-2", Optional.empty()));
+      await(redis.hopSteps().afterNode(new Checkpoint(runId, "reviewer", "in-2", out, "text/plain", 1, 1, 1,
+          Instant.now(), Optional.empty()), 2, true));
       await(redis.runRecords().requestCancel(runId));
       await(redis.runRecords().succeed(runId, "ref"));
 
       List<String> keys = probe.keys(redis.keys().runPattern(runId));
-      assertThat(keys).hasSize(7);
+      assertThat(keys).hasSize(8); // two checkpoints
       assertThat(keys.stream().map(key -> key.split(":")[2]).distinct())
           .containsExactlyInAnyOrder("run", "state", "ckpt", "claim", "tool", "mem", "blob");
       int slot = SlotHash.getSlot(redis.keys().run(runId));

@@ -1,0 +1,132 @@
+package io.agentmesh.core.state;
+
+import static io.agentmesh.core.state.MeshRedis.bytes;
+import static io.agentmesh.core.state.MeshRedis.text;
+
+import io.lettuce.core.ScriptOutputType;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The Redis work of one hop at a node, as two scripts: one before the node runs (record its start,
+ * read its checkpoint and the run's state) and one after (record its output, charge its tokens,
+ * read the run record when the run may end). Each replaces several commands of the stores it
+ * touches ({@link RunRecords#nodeStarted}, {@link Checkpoints#find}, {@link RunState#get},
+ * {@link Checkpoints#save}, {@link RunRecords#addTokens}, {@link RunRecords#get}) with the same
+ * effects, so Redis and the client parse, run and answer one script per step instead of two or
+ * three commands (BENCHMARKS.md Run J). The keys share the run's hash tag, so each script runs
+ * on one Redis Cluster slot.
+ */
+public final class HopSteps {
+
+  private static final long NOT_ITS_RUNS_TASK = -1;
+  private static final long CANCELLED = 0;
+
+  private final MeshRedis redis;
+
+  HopSteps(MeshRedis redis) {
+    this.redis = redis;
+  }
+
+  /** What {@link #beforeNode} found. */
+  public sealed interface Start {
+  }
+
+  /** The task is not its run's own (another task started the run): nothing was recorded. */
+  public record NotItsRunsTask() implements Start {
+  }
+
+  /** Someone asked to cancel the run: nothing was recorded. */
+  public record Cancelled() implements Start {
+  }
+
+  /**
+   * The node's start was recorded (a PENDING run is now RUNNING).
+   *
+   * @param attempts the node's attempt count on this run, this start included
+   * @param checkpoint the node's recorded output for this input, if it ran before
+   * @param state the run's shared state
+   */
+  public record Started(long attempts, Optional<Checkpoint> checkpoint, Versioned<Map<String, Object>> state)
+      implements Start {
+  }
+
+  /**
+   * Before a node runs, in one script: unless the run was cancelled, records that the node started
+   * (as {@link RunRecords#nodeStarted}), and reads the node's checkpoint for {@code inputId} and the
+   * run's state. For a task ({@code taskOrigin} present, after {@link RunRecords#admit} on the same
+   * connection) it records nothing unless the run's record names that task as the run's own, so a
+   * task that was not admitted never writes to the run its id names.
+   */
+  public CompletionStage<Start> beforeNode(String runId, String node, String inputId, Optional<String> taskOrigin) {
+    Objects.requireNonNull(inputId, "inputId");
+    Objects.requireNonNull(taskOrigin, "taskOrigin");
+    byte[] now = bytes(redis.clock().millis());
+    String stateKey = redis.keys().state(runId);
+    String[] keys = {redis.keys().run(runId), redis.keys().checkpoint(runId, node, inputId), stateKey};
+    return redis.<List<Object>>eval(LuaScript.HOP_BEFORE_NODE, ScriptOutputType.MULTI, keys,
+            redis.ttlArg(), bytes(RunRecords.STATUS), bytes(RunStatus.PENDING.name()), bytes(RunStatus.RUNNING.name()),
+            bytes(RunRecords.nodeField(node, RunRecords.N_ATTEMPTS)), bytes(RunRecords.CANCEL_REQUESTED),
+            bytes(RunRecords.ORIGIN), bytes(taskOrigin.orElse("")),
+            bytes(RunState.VERSION), bytes(RunState.VALUE),
+            bytes(RunRecords.nodeField(node, RunRecords.N_STARTED)), now,
+            bytes(RunRecords.UPDATED_AT), now)
+        .thenApply(reply -> {
+          long code = (Long) reply.get(0);
+          if (code == NOT_ITS_RUNS_TASK) {
+            return new NotItsRunsTask();
+          }
+          if (code == CANCELLED) {
+            return new Cancelled();
+          }
+          Optional<Checkpoint> checkpoint = Checkpoints.decode(runId, node, inputId, fields(reply.get(1)));
+          return new Started(code, checkpoint, redis.runState().decode(stateKey, (byte[]) reply.get(2), (byte[]) reply.get(3)));
+        });
+  }
+
+  /** What {@link #afterNode} did and read. */
+  public record Recorded(long tokens, Optional<RunRecord> run) {
+  }
+
+  /**
+   * After a node ran, in one script: records its output for this input unless one is recorded (as
+   * {@link Checkpoints#save}), charges {@code tokens} to the run (as {@link RunRecords#addTokens}
+   * when not 0) and, when {@code readRun}, reads the run record after the charge (for a result that
+   * reports them). {@link Recorded#tokens} is the run's total after the charge, 0 when none was made.
+   */
+  public CompletionStage<Recorded> afterNode(Checkpoint checkpoint, long tokens, boolean readRun) {
+    Objects.requireNonNull(checkpoint, "checkpoint");
+    if (tokens < 0) {
+      throw new IllegalArgumentException("tokens must not be negative, got " + tokens);
+    }
+    String runId = checkpoint.runId();
+    String[] keys = {redis.keys().run(runId), redis.keys().checkpoint(runId, checkpoint.node(), checkpoint.inputId())};
+    List<byte[]> args = new ArrayList<>(20);
+    args.add(redis.ttlArg());
+    args.add(bytes(RunRecords.TOKENS));
+    args.add(bytes(tokens));
+    args.add(bytes(RunRecords.UPDATED_AT));
+    args.add(bytes(redis.clock().millis()));
+    args.add(bytes(readRun ? "1" : ""));
+    args.add(bytes(Checkpoints.GUARD));
+    args.addAll(Checkpoints.fields(checkpoint));
+    return redis.<List<Object>>eval(LuaScript.HOP_AFTER_NODE, ScriptOutputType.MULTI, keys, args.toArray(byte[][]::new))
+        .thenApply(reply -> new Recorded((Long) reply.get(0),
+            readRun ? RunRecords.decode(runId, fields(reply.get(1))) : Optional.empty()));
+  }
+
+  /** A script's flat field, value list (as HGETALL answers inside Lua) as a map. */
+  private static Map<String, byte[]> fields(Object reply) {
+    List<?> flat = (List<?>) reply;
+    Map<String, byte[]> fields = new HashMap<>(flat.size());
+    for (int i = 0; i + 1 < flat.size(); i += 2) {
+      fields.put(text((byte[]) flat.get(i)), (byte[]) flat.get(i + 1));
+    }
+    return fields;
+  }
+}
