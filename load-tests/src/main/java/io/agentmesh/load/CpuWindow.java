@@ -1,30 +1,53 @@
 package io.agentmesh.load;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.lang.management.ManagementFactory;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * CPU time this JVM used inside a measurement window (broker, registry, simulator, runtime and load
  * generator together; Redis is a child process and not counted): a load-independent cost per run.
+ * With a Redis URI, also what Redis did in the window by its own counters ({@code INFO}): its CPU
+ * time and the commands it ran (a Lua script counts as one, plus the calls it makes inside).
  */
 final class CpuWindow {
 
   private final Thread marker;
   private volatile long atStart;
   private volatile long atEnd;
+  private volatile RedisCounters redisAtStart;
+  private volatile RedisCounters redisAtEnd;
 
-  private CpuWindow(long startNanos, long endNanos) {
+  private CpuWindow(long startNanos, long endNanos, String redisUri) {
     marker = Thread.ofPlatform().name("bench-cpu-window").daemon().start(() -> {
-      LockSupport.parkNanos(startNanos - System.nanoTime());
-      atStart = processCpuNanos();
-      LockSupport.parkNanos(endNanos - System.nanoTime());
-      atEnd = processCpuNanos();
+      RedisClient client = redisUri == null ? null : RedisClient.create(RedisURI.create(redisUri));
+      try (StatefulRedisConnection<String, String> redis = client == null ? null : client.connect()) {
+        LockSupport.parkNanos(startNanos - System.nanoTime());
+        atStart = processCpuNanos();
+        redisAtStart = RedisCounters.of(redis);
+        LockSupport.parkNanos(endNanos - System.nanoTime());
+        atEnd = processCpuNanos();
+        redisAtEnd = RedisCounters.of(redis);
+      } finally {
+        if (client != null) {
+          client.shutdown();
+        }
+      }
     });
   }
 
   /** Samples the process CPU time at both ends of [startNanos, endNanos) on System.nanoTime()'s clock. */
   static CpuWindow of(long startNanos, long endNanos) {
-    return new CpuWindow(startNanos, endNanos);
+    return new CpuWindow(startNanos, endNanos, null);
+  }
+
+  /** As {@link #of(long, long)}, and Redis's CPU time and command counts at both ends too. */
+  static CpuWindow of(long startNanos, long endNanos, String redisUri) {
+    return new CpuWindow(startNanos, endNanos, redisUri);
   }
 
   /** CPU milliseconds used in the window; waits for its end. */
@@ -33,7 +56,66 @@ final class CpuWindow {
     return (atEnd - atStart) / 1e6;
   }
 
+  /**
+   * Redis's CPU ms and commands (total, and the scripts among them: {@code EVALSHA} + {@code EVAL})
+   * per run in the window; empty without a Redis URI. Waits for the window's end.
+   */
+  Map<String, Object> redisPerRun(long runs) throws InterruptedException {
+    marker.join();
+    Map<String, Object> out = new LinkedHashMap<>();
+    if (redisAtStart == null || redisAtEnd == null || runs == 0) {
+      return out;
+    }
+    out.put("redis_cpu_ms_per_run", Latencies.round((redisAtEnd.cpuSeconds() - redisAtStart.cpuSeconds()) * 1000 / runs));
+    out.put("redis_commands_per_run", Latencies.round((redisAtEnd.commands() - redisAtStart.commands()) / (double) runs));
+    out.put("redis_scripts_per_run", Latencies.round((redisAtEnd.scripts() - redisAtStart.scripts()) / (double) runs));
+    return out;
+  }
+
   private static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  /** Redis's cumulative counters at one moment. */
+  private record RedisCounters(double cpuSeconds, long commands, long scripts) {
+
+    static RedisCounters of(StatefulRedisConnection<String, String> redis) {
+      if (redis == null) {
+        return null;
+      }
+      Map<String, String> fields = fields(redis.sync().info("cpu") + redis.sync().info("stats"));
+      long scripts = 0;
+      for (String command : new String[] {"evalsha", "eval"}) {
+        scripts += calls(redis.sync().info("commandstats"), command);
+      }
+      return new RedisCounters(
+          Double.parseDouble(fields.get("used_cpu_user")) + Double.parseDouble(fields.get("used_cpu_sys")),
+          Long.parseLong(fields.get("total_commands_processed")), scripts);
+    }
+
+    private static Map<String, String> fields(String info) {
+      Map<String, String> fields = new LinkedHashMap<>();
+      for (String line : info.split("\r?\n")) {
+        int colon = line.indexOf(':');
+        if (colon > 0 && !line.startsWith("#")) {
+          fields.put(line.substring(0, colon), line.substring(colon + 1).trim());
+        }
+      }
+      return fields;
+    }
+
+    /** {@code cmdstat_<command>:calls=N,...} of INFO commandstats; 0 when the command never ran. */
+    private static long calls(String commandStats, String command) {
+      String value = fields(commandStats).get("cmdstat_" + command);
+      if (value == null) {
+        return 0;
+      }
+      for (String part : value.split(",")) {
+        if (part.startsWith("calls=")) {
+          return Long.parseLong(part.substring("calls=".length()));
+        }
+      }
+      return 0;
+    }
   }
 }

@@ -124,7 +124,7 @@ final class DirectVsMeshBench {
       long start = System.nanoTime();
       long windowStart = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds());
       long windowEnd = windowStart + TimeUnit.SECONDS.toNanos(options.durationSeconds());
-      CpuWindow cpu = CpuWindow.of(windowStart, windowEnd);
+      CpuWindow cpu = CpuWindow.of(windowStart, windowEnd, infra.redisUri());
       client.listener((runId, began, measured, ok, now) -> {
         if (ok && now >= windowStart && now < windowEnd) {
           inWindow.incrementAndGet();
@@ -145,6 +145,7 @@ final class DirectVsMeshBench {
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("runs_per_s", inWindow.get() / (double) options.durationSeconds());
       result.put("jvm_cpu_ms_per_run", inWindow.get() == 0 ? 0 : Latencies.round(cpuMillis / inWindow.get()));
+      result.put("redis", cpu.redisPerRun(inWindow.get()));
       result.put("failed", client.failed());
       result.put("drained", drained);
       result.put("lost", client.pending());

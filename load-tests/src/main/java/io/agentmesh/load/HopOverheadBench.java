@@ -71,7 +71,7 @@ final class HopOverheadBench {
           measuredMicros.put(runId, runMicros);
         }
       });
-      CpuWindow cpu = CpuWindow.of(windowStart, windowEnd);
+      CpuWindow cpu = CpuWindow.of(windowStart, windowEnd, infra.redisUri());
       double[] atWindow = new double[4];
       ProducerStats[] producersAtWindow = new ProducerStats[1];
       Thread marker = Thread.ofVirtual().start(() -> {
@@ -116,6 +116,7 @@ final class HopOverheadBench {
       report.put("transactions_per_s_per_node", Latencies.round(transactions / windowSeconds / HOPS));
       report.put("completions_per_s", Latencies.round(completedInWindow.get() / (double) options.durationSeconds()));
       report.put("jvm_cpu_ms_per_run", completedInWindow.get() == 0 ? 0 : Latencies.round(cpuMillis / completedInWindow.get()));
+      report.put("redis", cpu.redisPerRun(completedInWindow.get()));
       report.put("worker_transactions", transactionCosts);
       report.put("handler_mean_ms", Latencies.round(handlerMs));
       report.put("records_per_transaction", transactions == 0 ? 0 : Latencies.round(consumed / transactions));
