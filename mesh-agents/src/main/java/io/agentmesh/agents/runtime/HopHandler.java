@@ -200,10 +200,12 @@ final class HopHandler implements RecordHandler {
     };
     Map<String, Object> state = started.state().value();
     NodeOutput output;
+    long serviceMs;
     Optional<RunRecord> runRead = Optional.empty();
     if (started.checkpoint().isPresent()) {
       metrics.checkpointHit(node);
       output = fromCheckpoint(started.checkpoint().get());
+      serviceMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
     } else {
       output = run(hop, payloadOf(hop), state);
       if (!output.stateUpdates().isEmpty()) {
@@ -211,9 +213,10 @@ final class HopHandler implements RecordHandler {
         // under this input's id, is not applied twice; after it, a crash would lose the update
         state = merged(runId, hop.getInputId(), output.stateUpdates());
       }
-      long tokens = output.tokensIn() + output.tokensOut();
-      // the run record is read after the tokens are charged: the result reports them
-      HopSteps.Recorded recorded = await(redis.hopSteps().afterNode(toCheckpoint(hop, output), tokens, mayEnd));
+      serviceMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+      // the node's finish is recorded with its checkpoint, before the run record is read: a result
+      // built from the record reports this node's tokens too
+      HopSteps.Recorded recorded = await(redis.hopSteps().afterNode(toCheckpoint(hop, output), serviceMs, mayEnd));
       runRead = recorded.run();
       metrics.tokens(node, output.tokensIn(), output.tokensOut());
       if (graph.guards().tokenBudget().isPresent() && recorded.tokens() > graph.guards().tokenBudget().getAsLong()) {
@@ -236,7 +239,6 @@ final class HopHandler implements RecordHandler {
     if (targets.isEmpty()) {
       throw RunFailure.of(ErrorCode.NO_ROUTE, "node '" + node + "': no edge matched its output and it has no default edge");
     }
-    long serviceMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
     // a classifier router's label is not in its output (it passes its input on): record it in the
     // event, so deterministic replay can route the same way without calling the model
     byte[] decision = classifies() ? decisionJson(output) : null;
@@ -244,23 +246,17 @@ final class HopHandler implements RecordHandler {
         output.tokensIn(), output.tokensOut()));
     boolean ends = targets.contains(Edge.END);
     out.addAll(fanOut(hop, targets.stream().filter(t -> !t.equals(Edge.END)).toList(), output));
-    Runnable afterCommit = () -> redis.runRecords().nodeFinished(runId, node, serviceMs, output.modelMillis(),
-        output.tokensIn(), output.tokensOut());
-    if (ends) {
-      RunRecord run = (runRead.isPresent() ? runRead : await(redis.runRecords().get(runId))).orElse(null);
-      out.add(result(hop, RunStatus.SUCCEEDED, output.payload(), output.contentType(), null, run));
-      out.add(event(hop, RunEventType.RUN_SUCCEEDED, null, serviceMs, null, 0, 0));
-      Runnable nodeFinished = afterCommit;
-      afterCommit = () -> {
-        nodeFinished.run();
-        redis.runRecords().succeed(runId, topics.results()).thenAccept(won -> {
-          if (won) {
-            metrics.runFinished("SUCCEEDED");
-          }
-        });
-      };
+    if (!ends) {
+      return Outcome.of(out);
     }
-    return new Outcome(out, afterCommit);
+    RunRecord run = (runRead.isPresent() ? runRead : await(redis.runRecords().get(runId))).orElse(null);
+    out.add(result(hop, RunStatus.SUCCEEDED, output.payload(), output.contentType(), null, run));
+    out.add(event(hop, RunEventType.RUN_SUCCEEDED, null, serviceMs, null, 0, 0));
+    return new Outcome(out, () -> redis.runRecords().succeed(runId, topics.results()).thenAccept(won -> {
+      if (won) {
+        metrics.runFinished("SUCCEEDED");
+      }
+    }));
   }
 
   private NodeOutput run(Hop hop, byte[] payload, Map<String, Object> state) throws RunFailure {

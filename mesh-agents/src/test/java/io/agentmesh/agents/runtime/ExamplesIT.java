@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentmesh.core.graph.Graph;
 import io.agentmesh.core.graph.GraphLoader;
+import io.agentmesh.core.state.NodeVisit;
+import io.agentmesh.core.state.RunRecord;
 import io.agentmesh.infra.junit.MeshInfraTest;
 import io.agentmesh.infra.junit.SharedInfra;
 import io.agentmesh.infra.model.ModelSimulator;
@@ -74,7 +76,11 @@ class ExamplesIT {
       assertThat(text(result)).startsWith("Summary: the topic is well understood, widely used, and bounded by cost and latency.");
       assertThat(result.getHops()).isEqualTo(3);
       assertThat(simulator.stats().model("sim-large").requests()).isEqualTo(3); // one call per node
-      assertThat(mesh.runRecord(runId).orElseThrow().tokensIn()).isPositive();
+      RunRecord record = mesh.runRecord(runId).orElseThrow();
+      assertThat(record.nodes().values()).allSatisfy(node -> assertThat(node.tokensIn()).isPositive());
+      assertThat(result.getTokensIn()).as("the result reports every node's tokens, the last one's too")
+          .isEqualTo(record.tokensIn()).isEqualTo(record.nodes().values().stream().mapToLong(NodeVisit::tokensIn).sum());
+      assertThat(result.getTokensOut()).isEqualTo(record.tokensOut());
     }
   }
 

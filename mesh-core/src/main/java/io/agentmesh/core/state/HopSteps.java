@@ -14,13 +14,13 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The Redis work of one hop at a node, as two scripts: one before the node runs (record its start,
- * read its checkpoint and the run's state) and one after (record its output, charge its tokens,
- * read the run record when the run may end). Each replaces several commands of the stores it
- * touches ({@link RunRecords#nodeStarted}, {@link Checkpoints#find}, {@link RunState#get},
- * {@link Checkpoints#save}, {@link RunRecords#addTokens}, {@link RunRecords#get}) with the same
- * effects, so Redis and the client parse, run and answer one script per step instead of two or
- * three commands (BENCHMARKS.md Run J). The keys share the run's hash tag, so each script runs
- * on one Redis Cluster slot.
+ * read its checkpoint and the run's state) and one after (record its output and its finish,
+ * charge its tokens, read the run record when the run may end). They do what several calls of the
+ * stores they touch did ({@link RunRecords#nodeStarted}, {@link Checkpoints#find},
+ * {@link RunState#get}; {@link Checkpoints#save}, {@link RunRecords#nodeFinished},
+ * {@link RunRecords#addTokens}, {@link RunRecords#get}), so Redis and the client parse, run and
+ * answer one script per step instead of two to four commands (BENCHMARKS.md Run J). The keys
+ * share the run's hash tag, so each script runs on one Redis Cluster slot.
  */
 public final class HopSteps {
 
@@ -89,35 +89,52 @@ public final class HopSteps {
         });
   }
 
-  /** What {@link #afterNode} did and read. */
-  public record Recorded(long tokens, Optional<RunRecord> run) {
+  /**
+   * What {@link #afterNode} did and read.
+   *
+   * @param recorded whether this call recorded the checkpoint (false: one was recorded before)
+   * @param tokens the run's budget counter after the charge, 0 when none was made
+   * @param run the run record after the call, when asked for
+   */
+  public record Recorded(boolean recorded, long tokens, Optional<RunRecord> run) {
   }
 
   /**
    * After a node ran, in one script: records its output for this input unless one is recorded (as
-   * {@link Checkpoints#save}), charges {@code tokens} to the run (as {@link RunRecords#addTokens}
-   * when not 0) and, when {@code readRun}, reads the run record after the charge (for a result that
-   * reports them). {@link Recorded#tokens} is the run's total after the charge, 0 when none was made.
+   * {@link Checkpoints#save}) and, only when this call recorded it, the node's finish with its
+   * times and tokens (as {@link RunRecords#nodeFinished}); charges the checkpoint's tokens to the
+   * run's budget (as {@link RunRecords#addTokens}, when not 0); and, when {@code readRun}, reads the
+   * run record after all that, so a result built from it reports this node's tokens too.
+   *
+   * <p>The finish counts once per input: a redelivered input finds its checkpoint and does not come
+   * here, and of two duplicates that both ran the node only the one whose output is kept counts.
+   * Both charge the budget: both spent the tokens.
    */
-  public CompletionStage<Recorded> afterNode(Checkpoint checkpoint, long tokens, boolean readRun) {
+  public CompletionStage<Recorded> afterNode(Checkpoint checkpoint, long serviceMs, boolean readRun) {
     Objects.requireNonNull(checkpoint, "checkpoint");
-    if (tokens < 0) {
-      throw new IllegalArgumentException("tokens must not be negative, got " + tokens);
-    }
     String runId = checkpoint.runId();
-    String[] keys = {redis.keys().run(runId), redis.keys().checkpoint(runId, checkpoint.node(), checkpoint.inputId())};
-    List<byte[]> args = new ArrayList<>(20);
+    String node = checkpoint.node();
+    byte[] now = bytes(redis.clock().millis());
+    List<byte[]> increments = RunRecords.finishIncrements(node, serviceMs, checkpoint.modelLatencyMs(),
+        checkpoint.tokensIn(), checkpoint.tokensOut());
+    String[] keys = {redis.keys().run(runId), redis.keys().checkpoint(runId, node, checkpoint.inputId())};
+    List<byte[]> args = new ArrayList<>(24 + increments.size());
     args.add(redis.ttlArg());
-    args.add(bytes(RunRecords.TOKENS));
-    args.add(bytes(tokens));
-    args.add(bytes(RunRecords.UPDATED_AT));
-    args.add(bytes(redis.clock().millis()));
     args.add(bytes(readRun ? "1" : ""));
+    args.add(bytes(RunRecords.TOKENS));
+    args.add(bytes(checkpoint.tokensIn() + checkpoint.tokensOut()));
+    args.add(bytes(RunRecords.UPDATED_AT));
+    args.add(now);
     args.add(bytes(Checkpoints.GUARD));
+    args.add(bytes(1)); // field/value pairs to set: the finish time
+    args.add(bytes(increments.size() / 2));
+    args.add(bytes(RunRecords.nodeField(node, RunRecords.N_FINISHED)));
+    args.add(now);
+    args.addAll(increments);
     args.addAll(Checkpoints.fields(checkpoint));
     return redis.<List<Object>>eval(LuaScript.HOP_AFTER_NODE, ScriptOutputType.MULTI, keys, args.toArray(byte[][]::new))
-        .thenApply(reply -> new Recorded((Long) reply.get(0),
-            readRun ? RunRecords.decode(runId, fields(reply.get(1))) : Optional.empty()));
+        .thenApply(reply -> new Recorded((Long) reply.get(0) == 1L, (Long) reply.get(1),
+            readRun ? RunRecords.decode(runId, fields(reply.get(2))) : Optional.empty()));
   }
 
   /** A script's flat field, value list (as HGETALL answers inside Lua) as a map. */

@@ -45,7 +45,7 @@ public final class RunRecords {
 
   private static final String NODE_PREFIX = "node:";
   static final String N_STARTED = "started";
-  private static final String N_FINISHED = "finished";
+  static final String N_FINISHED = "finished";
   private static final String N_SERVICE_MS = "serviceMs";
   private static final String N_MODEL_MS = "modelMs";
   private static final String N_TOKENS_IN = "tokensIn";
@@ -138,20 +138,25 @@ public final class RunRecords {
   /** Records that a node finished, adding its times and tokens to its totals and the run's. */
   public CompletionStage<Void> nodeFinished(
       String runId, String node, long serviceMs, long modelMs, long tokensIn, long tokensOut) {
-    if (serviceMs < 0 || modelMs < 0 || tokensIn < 0 || tokensOut < 0) {
-      throw new IllegalArgumentException("times and tokens must not be negative");
-    }
     byte[] now = now();
     return this.<List<Long>>update(runId,
             List.of(bytes(nodeField(node, N_FINISHED)), now, bytes(UPDATED_AT), now),
-            List.of(
-                bytes(nodeField(node, N_SERVICE_MS)), bytes(serviceMs),
-                bytes(nodeField(node, N_MODEL_MS)), bytes(modelMs),
-                bytes(nodeField(node, N_TOKENS_IN)), bytes(tokensIn),
-                bytes(nodeField(node, N_TOKENS_OUT)), bytes(tokensOut),
-                bytes(TOKENS_IN), bytes(tokensIn),
-                bytes(TOKENS_OUT), bytes(tokensOut)))
+            finishIncrements(node, serviceMs, modelMs, tokensIn, tokensOut))
         .thenApply(values -> null);
+  }
+
+  /** The field, increment pairs that record a node's finish: its times and tokens, and the run's tokens. */
+  static List<byte[]> finishIncrements(String node, long serviceMs, long modelMs, long tokensIn, long tokensOut) {
+    if (serviceMs < 0 || modelMs < 0 || tokensIn < 0 || tokensOut < 0) {
+      throw new IllegalArgumentException("times and tokens must not be negative");
+    }
+    return List.of(
+        bytes(nodeField(node, N_SERVICE_MS)), bytes(serviceMs),
+        bytes(nodeField(node, N_MODEL_MS)), bytes(modelMs),
+        bytes(nodeField(node, N_TOKENS_IN)), bytes(tokensIn),
+        bytes(nodeField(node, N_TOKENS_OUT)), bytes(tokensOut),
+        bytes(TOKENS_IN), bytes(tokensIn),
+        bytes(TOKENS_OUT), bytes(tokensOut));
   }
 
   /** Charges tokens against the run's budget; returns the run's new total. */

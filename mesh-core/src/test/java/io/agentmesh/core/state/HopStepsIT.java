@@ -86,24 +86,42 @@ class HopStepsIT {
   }
 
   @Test
-  void afterANodeKeepsTheFirstOutputChargesTokensAndReadsTheRun() {
+  void afterANodeKeepsTheFirstOutputAndCountsItsFinishOnceButChargesEveryCall() {
     await(redis.runRecords().create(runId, "g", "1"));
 
-    HopSteps.Recorded recorded = await(steps.afterNode(checkpoint("in-1", "first"), 40, true));
-    assertThat(recorded.tokens()).isEqualTo(40);
-    assertThat(recorded.run().orElseThrow().tokens()).isEqualTo(40);
-    assertThat(recorded.run().orElseThrow().graph()).isEqualTo("g");
+    HopSteps.Recorded first = await(steps.afterNode(checkpoint("in-1", "first"), 40, true));
+    assertThat(first.recorded()).isTrue();
+    assertThat(first.tokens()).as("the budget counter, 120 in + 35 out").isEqualTo(155);
+    RunRecord run = first.run().orElseThrow();
+    assertThat(run.graph()).isEqualTo("g");
+    assertThat(run.tokens()).isEqualTo(155);
+    assertThat(run.tokensIn()).isEqualTo(120);
+    assertThat(run.tokensOut()).isEqualTo(35);
+    NodeVisit writer = run.nodes().get("writer");
+    assertThat(writer.finished()).isPresent();
+    assertThat(writer.serviceMs()).isEqualTo(40);
+    assertThat(writer.modelMs()).isEqualTo(870);
+    assertThat(writer.tokensIn()).isEqualTo(120);
 
-    HopSteps.Recorded second = await(steps.afterNode(checkpoint("in-1", "second"), 2, false));
-    assertThat(second.tokens()).isEqualTo(42);
-    assertThat(second.run()).isEmpty();
+    // a duplicate that ran the node too: its output is not kept, its finish not counted, its tokens charged
+    HopSteps.Recorded twin = await(steps.afterNode(checkpoint("in-1", "second"), 50, false));
+    assertThat(twin.recorded()).isFalse();
+    assertThat(twin.tokens()).isEqualTo(310);
+    assertThat(twin.run()).isEmpty();
     assertThat(await(redis.checkpoints().find(runId, "writer", "in-1")).orElseThrow().output())
         .asString(StandardCharsets.UTF_8).isEqualTo("first");
+    RunRecord after = await(redis.runRecords().get(runId)).orElseThrow();
+    assertThat(after.tokensIn()).isEqualTo(120);
+    assertThat(after.nodes().get("writer").serviceMs()).isEqualTo(40);
 
-    HopSteps.Recorded none = await(steps.afterNode(checkpoint("in-2", "free"), 0, true));
+    Checkpoint free = new Checkpoint(runId, "router", "in-2", "x".getBytes(StandardCharsets.UTF_8), "text/plain",
+        0, 0, 0, Instant.now().truncatedTo(ChronoUnit.MILLIS), Optional.empty());
+    HopSteps.Recorded none = await(steps.afterNode(free, 3, true));
+    assertThat(none.recorded()).isTrue();
     assertThat(none.tokens()).as("no charge, no total").isZero();
-    assertThat(none.run().orElseThrow().tokens()).isEqualTo(42);
-    assertThat(await(redis.checkpoints().find(runId, "writer", "in-2"))).isPresent();
+    assertThat(none.run().orElseThrow().tokens()).isEqualTo(310);
+    assertThat(none.run().orElseThrow().nodes().get("router").finished()).isPresent();
+    assertThat(await(redis.checkpoints().find(runId, "router", "in-2"))).isPresent();
   }
 
   private Checkpoint checkpoint(String inputId, String output) {

@@ -41,7 +41,7 @@ class KeyLayoutIT {
       await(redis.runRecords().addTokens(runId, 2));
       await(redis.hopSteps().beforeNode(runId, "reviewer", "in-2", Optional.empty()));
       await(redis.hopSteps().afterNode(new Checkpoint(runId, "reviewer", "in-2", out, "text/plain", 1, 1, 1,
-          Instant.now(), Optional.empty()), 2, true));
+          Instant.now(), Optional.empty()), 5, true));
       await(redis.runRecords().requestCancel(runId));
       await(redis.runRecords().succeed(runId, "ref"));
 
