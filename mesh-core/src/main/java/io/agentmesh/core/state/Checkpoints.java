@@ -31,6 +31,8 @@ public final class Checkpoints {
   private static final String MODEL_LATENCY_MS = "modelLatencyMs";
   private static final String RECORDED_AT = "recordedAt";
   private static final String HOPS = "hops";
+  /** The field of a checkpoint hash that is present once one is recorded. */
+  static final String GUARD = RECORDED_AT;
 
   private final MeshRedis redis;
 
@@ -60,9 +62,6 @@ public final class Checkpoints {
     return redis.<Long>eval(LuaScript.HASH_WRITE, ScriptOutputType.INTEGER, key, args.toArray(byte[][]::new))
         .thenApply(written -> written == 1L);
   }
-
-  /** The field of a checkpoint hash that is present once one is recorded. */
-  static final String GUARD = RECORDED_AT;
 
   /** A checkpoint's field, value pairs as its hash holds them. */
   static List<byte[]> fields(Checkpoint checkpoint) {
