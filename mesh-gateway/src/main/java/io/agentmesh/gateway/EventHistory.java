@@ -129,7 +129,8 @@ final class EventHistory {
   private Optional<RunEvent> decode(ConsumerRecord<byte[], byte[]> record) {
     try {
       return Optional.of(codec.decode(record.topic(), record.value(), RunEvent.class));
-    } catch (RuntimeException e) {
+    } catch (RuntimeException e) { // counted again on each read-back that meets it: each is a read that failed
+      metrics.unreadable(record.topic());
       LOG.warn("cannot read {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.toString());
       return Optional.empty();
     }

@@ -4,19 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.agentmesh.core.wire.TopicNames;
 import io.agentmesh.infra.junit.MeshInfraTest;
 import io.agentmesh.infra.junit.SharedInfra;
 import io.agentmesh.infra.model.Latency;
 import io.agentmesh.infra.model.ModelBehaviour;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -139,7 +145,15 @@ class GatewayIT {
              .endedRunsHeld(1).start()) {
       Http http = new Http(gateway.url());
       String runs = "/v1/graphs/" + graph.graph.name() + "/runs?wait=30s";
-      String first = http.post(runs, "{\"question\": \"first\"}").json().path("runId").asText();
+      String first = infra.uniqueName("replayed");
+      // bytes that are no event, keyed by the run and so in its partition before its events: the
+      // instance's reader skips them, and so does the read-back; each counts them as unreadable
+      String eventsTopic = TopicNames.of(graph.graph.name()).events();
+      try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", infra.kafkaBootstrap()),
+          new ByteArraySerializer(), new ByteArraySerializer())) {
+        producer.send(new ProducerRecord<>(eventsTopic, first.getBytes(StandardCharsets.UTF_8), new byte[] {0, 0, 0, 0, 9})).get();
+      }
+      assertThat(http.post(runs, "{\"runId\": \"" + first + "\", \"input\": {\"question\": \"first\"}}").status()).isEqualTo(200);
       // a stream ends once this instance has the run's final event: then the first run is the one ended run held
       List<String> fromMemory = streamLines(http, first);
       assertThat(eventTypes(fromMemory)).containsExactly("RUN_STARTED", "NODE_COMPLETED", "NODE_COMPLETED", "RUN_SUCCEEDED");
@@ -151,7 +165,8 @@ class GatewayIT {
       assertThat(readBack.stream().filter(l -> !l.startsWith(":")).toList())
           .as("the same events, numbered and rendered as the stream from memory had them")
           .isEqualTo(fromMemory.stream().filter(l -> !l.startsWith(":")).toList());
-      assertThat(http.get("/metrics").body()).contains("mesh_gateway_events_read_back_total{outcome=\"found\"} 1.0");
+      assertThat(http.get("/metrics").body()).contains("mesh_gateway_events_read_back_total{outcome=\"found\"} 1.0")
+          .contains("mesh_gateway_records_unreadable_total{topic=\"" + eventsTopic + "\"} 2.0");
       assertThat(gateway.blockedThreadEvents()).isZero();
     }
   }
