@@ -174,7 +174,8 @@ final class HopHandler implements RecordHandler {
   /**
    * The Redis work of a hop is two scripts ({@link HopSteps}): one before the node runs (its start,
    * which also checks the cancel flag, its checkpoint and the run state) and one after it (the
-   * checkpoint, tokens, and the run record when the node may end the run). A task's admission goes
+   * checkpoint with the node's finish, tokens, and the run record when the node may end the run;
+   * D-023). A task's admission goes
    * out first on the same connection and shares the first script's round trip; the script records
    * nothing for a task the admission refused, so nothing is written to a run its task may not touch.
    */
