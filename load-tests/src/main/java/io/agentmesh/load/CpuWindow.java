@@ -7,6 +7,8 @@ import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * CPU time this JVM used inside a measurement window (broker, registry, simulator, runtime and load
@@ -16,6 +18,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class CpuWindow {
 
+  private static final Logger LOG = LoggerFactory.getLogger(CpuWindow.class);
   private final Thread marker;
   private volatile long atStart;
   private volatile long atEnd;
@@ -25,7 +28,8 @@ final class CpuWindow {
   private CpuWindow(long startNanos, long endNanos, String redisUri) {
     marker = Thread.ofPlatform().name("bench-cpu-window").daemon().start(() -> {
       RedisClient client = redisUri == null ? null : RedisClient.create(RedisURI.create(redisUri));
-      try (StatefulRedisConnection<String, String> redis = client == null ? null : client.connect()) {
+      StatefulRedisConnection<String, String> redis = client == null ? null : connect(client);
+      try {
         LockSupport.parkNanos(startNanos - System.nanoTime());
         atStart = processCpuNanos();
         redisAtStart = RedisCounters.of(redis);
@@ -34,10 +38,20 @@ final class CpuWindow {
         redisAtEnd = RedisCounters.of(redis);
       } finally {
         if (client != null) {
-          client.shutdown();
+          client.shutdown(); // closes the connection too
         }
       }
     });
+  }
+
+  /** A connection for the Redis counters, or null (they are then left out) when Redis cannot be reached. */
+  private static StatefulRedisConnection<String, String> connect(RedisClient client) {
+    try {
+      return client.connect();
+    } catch (RuntimeException e) {
+      LOG.warn("Redis's counters are left out of the report: {}", e.toString());
+      return null;
+    }
   }
 
   /** Samples the process CPU time at both ends of [startNanos, endNanos) on System.nanoTime()'s clock. */
@@ -79,18 +93,22 @@ final class CpuWindow {
   /** Redis's cumulative counters at one moment. */
   private record RedisCounters(double cpuSeconds, long commands, long scripts) {
 
+    /** The counters now, or null (left out of the report) without a connection or when INFO cannot be read. */
     static RedisCounters of(StatefulRedisConnection<String, String> redis) {
       if (redis == null) {
         return null;
       }
-      Map<String, String> fields = fields(redis.sync().info("cpu") + redis.sync().info("stats"));
-      long scripts = 0;
-      for (String command : new String[] {"evalsha", "eval"}) {
-        scripts += calls(redis.sync().info("commandstats"), command);
+      try {
+        Map<String, String> fields = fields(redis.sync().info("cpu") + redis.sync().info("stats"));
+        String commandStats = redis.sync().info("commandstats");
+        return new RedisCounters(
+            Double.parseDouble(fields.get("used_cpu_user")) + Double.parseDouble(fields.get("used_cpu_sys")),
+            Long.parseLong(fields.get("total_commands_processed")),
+            calls(commandStats, "evalsha") + calls(commandStats, "eval"));
+      } catch (RuntimeException e) {
+        LOG.warn("Redis's counters are left out of the report: {}", e.toString());
+        return null;
       }
-      return new RedisCounters(
-          Double.parseDouble(fields.get("used_cpu_user")) + Double.parseDouble(fields.get("used_cpu_sys")),
-          Long.parseLong(fields.get("total_commands_processed")), scripts);
     }
 
     private static Map<String, String> fields(String info) {
