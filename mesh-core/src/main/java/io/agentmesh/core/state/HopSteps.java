@@ -16,7 +16,7 @@ import java.util.concurrent.CompletionStage;
  * The Redis work of one hop at a node, as two scripts: one before the node runs (record its start,
  * read its checkpoint and the run's state) and one after (record its output and its finish,
  * charge its tokens, read the run record when the run may end). They do what several calls of the
- * stores they touch did ({@link RunRecords#nodeStarted}, {@link Checkpoints#find},
+ * stores they touch did (a node-start script, {@link Checkpoints#find},
  * {@link RunState#get}; {@link Checkpoints#save}, {@link RunRecords#nodeFinished},
  * {@link RunRecords#addTokens}, {@link RunRecords#get}), one command per step instead of two to
  * four: a task's first node no longer waits a round trip for its admission, and fewer commands
@@ -59,7 +59,7 @@ public final class HopSteps {
 
   /**
    * Before a node runs, in one script: unless the run was cancelled, records that the node started
-   * (as {@link RunRecords#nodeStarted}), and reads the node's checkpoint for {@code inputId} and the
+   * (a PENDING run becomes RUNNING; the node's start time and attempt count), and reads the node's checkpoint for {@code inputId} and the
    * run's state. For a task ({@code taskOrigin} present, after {@link RunRecords#admit} on the same
    * connection) it records nothing unless the run's record names that task as the run's own, so a
    * task that was not admitted never writes to the run its id names.

@@ -12,7 +12,6 @@ import java.util.HexFormat;
 enum LuaScript {
   HASH_WRITE("hash-write.lua"),
   HASH_UPDATE("hash-update.lua"),
-  RUN_NODE_START("run-node-start.lua"),
   RUN_COMPLETE("run-complete.lua"),
   RUN_REOPEN("run-reopen.lua"),
   RUN_ADMIT("run-admit.lua"),

@@ -121,20 +121,6 @@ public final class RunRecords {
         });
   }
 
-  /**
-   * Records that a node started; a PENDING run becomes RUNNING. Returns the node's attempt count,
-   * this start included, or 0 (recording nothing) when someone asked to cancel the run: one round
-   * trip both checks the cancel flag and counts the start.
-   */
-  public CompletionStage<Long> nodeStarted(String runId, String node) {
-    byte[] now = now();
-    return redis.eval(LuaScript.RUN_NODE_START, ScriptOutputType.INTEGER, redis.keys().run(runId),
-        redis.ttlArg(), bytes(STATUS), bytes(RunStatus.PENDING.name()), bytes(RunStatus.RUNNING.name()),
-        bytes(nodeField(node, N_ATTEMPTS)), bytes(CANCEL_REQUESTED),
-        bytes(nodeField(node, N_STARTED)), now,
-        bytes(UPDATED_AT), now);
-  }
-
   /** Records that a node finished, adding its times and tokens to its totals and the run's. */
   public CompletionStage<Void> nodeFinished(
       String runId, String node, long serviceMs, long modelMs, long tokensIn, long tokensOut) {

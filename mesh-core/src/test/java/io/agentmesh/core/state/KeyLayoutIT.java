@@ -29,7 +29,7 @@ class KeyLayoutIT {
         RedisProbe probe = new RedisProbe(infra.redisUri())) {
       byte[] out = "out".getBytes(StandardCharsets.UTF_8);
       await(redis.runRecords().create(runId, "g", "1"));
-      await(redis.runRecords().nodeStarted(runId, "writer"));
+      await(redis.hopSteps().beforeNode(runId, "writer", "in-1", Optional.empty()));
       await(redis.checkpoints().claim(runId, "writer", "in-1", "me", Duration.ofMinutes(1)));
       await(redis.checkpoints().save(new Checkpoint(runId, "writer", "in-1", out, "text/plain", 1, 1, 1,
           Instant.now(), Optional.empty())));

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,10 +44,10 @@ class RunRecordsIT {
     assertThat(await(runs.create(runId, "other", "9"))).isFalse();
     assertThat(await(runs.get(runId)).orElseThrow().status()).isEqualTo(RunStatus.PENDING);
 
-    assertThat(await(runs.nodeStarted(runId, "planner"))).isEqualTo(1);
+    assertThat(await(started("planner"))).isEqualTo(1);
     await(runs.nodeFinished(runId, "planner", 40, 30, 100, 20));
-    assertThat(await(runs.nodeStarted(runId, "writer"))).isEqualTo(1);
-    assertThat(await(runs.nodeStarted(runId, "writer"))).isEqualTo(2);
+    assertThat(await(started("writer"))).isEqualTo(1);
+    assertThat(await(started("writer"))).isEqualTo(2);
     await(runs.nodeFinished(runId, "writer", 90, 80, 300, 50));
     assertThat(await(runs.addHops(runId, 2))).isEqualTo(2);
     assertThat(await(runs.succeed(runId, "mesh.research.results/0@17"))).isTrue();
@@ -109,7 +110,7 @@ class RunRecordsIT {
   @Test
   void aRunCompletesOnceUnderFiftyConcurrentAttempts() throws Exception {
     await(runs.create(runId, "g", "1"));
-    await(runs.nodeStarted(runId, "a"));
+    await(started("a"));
     int attempts = 50;
     CountDownLatch start = new CountDownLatch(1);
     List<Future<Boolean>> results = new ArrayList<>();
@@ -144,7 +145,7 @@ class RunRecordsIT {
     await(runs.requestCancel(runId));
     assertThat(await(runs.isCancelRequested(runId))).isTrue();
     assertThat(await(runs.get(runId)).orElseThrow().cancelRequested()).isTrue();
-    assertThat(await(runs.nodeStarted(runId, "writer"))).as("a cancelled run starts no node").isZero();
+    assertThat(await(started("writer"))).as("a cancelled run starts no node").isZero();
     assertThat(await(runs.get(runId)).orElseThrow().nodes()).doesNotContainKey("writer");
   }
 
@@ -174,5 +175,14 @@ class RunRecordsIT {
   @Test
   void aRunWithoutARecordHasNone() {
     assertThat(await(runs.get(runId))).isEmpty();
+  }
+
+  /** Records a node's start as a hop does: its attempt count, or 0 when the run was cancelled. */
+  private CompletionStage<Long> started(String node) {
+    return redis.hopSteps().beforeNode(runId, node, "in-1", Optional.empty()).thenApply(start -> switch (start) {
+      case HopSteps.Started started -> started.attempts();
+      case HopSteps.Cancelled cancelled -> 0L;
+      case HopSteps.NotItsRunsTask refused -> throw new AssertionError("no task origin was given");
+    });
   }
 }
