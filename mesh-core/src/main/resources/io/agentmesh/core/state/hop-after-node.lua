@@ -18,28 +18,27 @@ local sets = tonumber(ARGV[8])
 local increments = tonumber(ARGV[9])
 local checkpointAt = 10 + 2 * sets + 2 * increments
 local recorded = 0
-local touched = false
 if redis.call('HEXISTS', KEYS[2], ARGV[7]) == 0 then
-  for i = checkpointAt, #ARGV, 2 do
-    redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
-  end
+  redis.call('HSET', KEYS[2], unpack(ARGV, checkpointAt))
   redis.call('PEXPIRE', KEYS[2], ARGV[1])
-  for i = 10, 9 + 2 * sets, 2 do
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  if sets > 0 then
+    redis.call('HSET', KEYS[1], ARGV[5], ARGV[6], unpack(ARGV, 10, 9 + 2 * sets))
+  else
+    redis.call('HSET', KEYS[1], ARGV[5], ARGV[6])
   end
   for i = 10 + 2 * sets, checkpointAt - 1, 2 do
     redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
   end
   recorded = 1
-  touched = true
 end
 local budget = 0
 if tonumber(ARGV[4]) > 0 then
   budget = redis.call('HINCRBY', KEYS[1], ARGV[3], ARGV[4])
-  touched = true
+  if recorded == 0 then
+    redis.call('HSET', KEYS[1], ARGV[5], ARGV[6])
+  end
 end
-if touched then
-  redis.call('HSET', KEYS[1], ARGV[5], ARGV[6])
+if recorded == 1 or budget > 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
 end
 local run = {}

@@ -61,6 +61,17 @@ class HopStepsIT {
   }
 
   @Test
+  void aNodeStartLeavesAnEndedRunsStatusAlone() {
+    await(redis.runRecords().create(runId, "g", "1"));
+    await(redis.runRecords().complete(runId, RunStatus.FAILED, Optional.empty(), Optional.empty()));
+
+    assertThat(await(steps.beforeNode(runId, "writer", "in-1", Optional.empty()))).isInstanceOf(HopSteps.Started.class);
+    RunRecord run = await(redis.runRecords().get(runId)).orElseThrow();
+    assertThat(run.status()).as("only a PENDING run becomes RUNNING").isEqualTo(RunStatus.FAILED);
+    assertThat(run.nodes().get("writer").started()).isPresent();
+  }
+
+  @Test
   void aCancelledRunStartsNoNode() {
     await(redis.runRecords().create(runId, "g", "1"));
     await(redis.runRecords().requestCancel(runId));
