@@ -56,8 +56,13 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--max-in-flight", defaultValue = "2048", description = "In-flight limit of the in-flight node (default ${DEFAULT-VALUE}).")
   private int maxInFlight;
 
-  @Option(names = "--concurrency", defaultValue = "64", description = "Outstanding runs, direct vs mesh (default ${DEFAULT-VALUE}).")
-  private int concurrency;
+  @Option(names = "--concurrency", split = ",", defaultValue = "64",
+      description = "Outstanding runs, direct vs mesh; several give a row each (default ${DEFAULT-VALUE}).")
+  private List<Integer> concurrencies;
+
+  @Option(names = "--model-latencies", split = ",", defaultValue = "0,100",
+      description = "Model latencies in ms, direct vs mesh; a row each (default ${DEFAULT-VALUE}).")
+  private List<Integer> modelLatencies;
 
   @Option(names = "--payload-bytes", defaultValue = "256", description = "Record / task size (default ${DEFAULT-VALUE}).")
   private int payloadBytes;
@@ -77,7 +82,8 @@ public final class BenchMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    BenchOptions options = new BenchOptions(warmup, duration, rawRate, hopRate, inFlightRates, maxInFlight, concurrency, payloadBytes, delivery);
+    BenchOptions options = new BenchOptions(warmup, duration, rawRate, hopRate, inFlightRates, maxInFlight, concurrencies, modelLatencies,
+        payloadBytes, delivery);
     Set<Benchmark> chosen = chosen();
     PrintWriter console = new PrintWriter(System.out, true);
     console.printf("graphs deployed with delivery %s%n", options.delivery());

@@ -12,12 +12,14 @@ import java.util.List;
  * @param hopRate runs per second of the hop-overhead benchmark
  * @param inFlightRates runs per second of the in-flight benchmark, one after another
  * @param maxInFlight the in-flight limit of the in-flight benchmark's node replica
- * @param concurrency runs outstanding in the direct-vs-mesh benchmark, each way
+ * @param concurrencies runs outstanding in the direct-vs-mesh benchmark, each way; one row each
+ * @param modelLatencies the direct-vs-mesh benchmark's model latencies in ms; one row each
  * @param payloadBytes size of a raw record and of a task's JSON
  * @param delivery the deployed graphs' delivery guarantee, as deploy.yaml spells it (D-020)
  */
 record BenchOptions(int warmupSeconds, int durationSeconds, int rawRate, int hopRate, List<Integer> inFlightRates,
-                    int maxInFlight, int concurrency, int payloadBytes, String delivery) {
+                    int maxInFlight, List<Integer> concurrencies, List<Integer> modelLatencies, int payloadBytes,
+                    String delivery) {
 
   BenchOptions {
     require("warm-up", warmupSeconds, 0, 600);
@@ -27,7 +29,10 @@ record BenchOptions(int warmupSeconds, int durationSeconds, int rawRate, int hop
     inFlightRates = List.copyOf(inFlightRates);
     inFlightRates.forEach(rate -> require("inflight-rates", rate, 1, 100_000));
     require("max-in-flight", maxInFlight, 1, 100_000);
-    require("concurrency", concurrency, 1, 10_000);
+    concurrencies = List.copyOf(concurrencies);
+    concurrencies.forEach(value -> require("concurrency", value, 1, 10_000));
+    modelLatencies = List.copyOf(modelLatencies);
+    modelLatencies.forEach(value -> require("model-latencies", value, 0, 60_000));
     require("payload-bytes", payloadBytes, 16, 1_000_000);
     if (DeploymentSpec.Delivery.fromYaml(delivery).isEmpty()) {
       throw new IllegalArgumentException("--delivery must be exactly-once or at-least-once, got '" + delivery + "'");

@@ -20,12 +20,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Recorder;
 
 /**
- * Benchmark 4: the same 3-node pipeline run two ways at the same concurrency, at model latencies of
- * 0 and 100 ms, all in one run. Direct: {@code concurrency} virtual threads each call the three
- * nodes' model in sequence, in process (the same OpenAI client and resilience wrapper the llm node
- * uses, the same simulator over HTTP; no broker, no Redis). Mesh: {@code concurrency} runs kept
- * outstanding (closed loop: each result submits the next task). Throughput is completions inside
- * the measurement window divided by its length; the ratio is mesh / direct.
+ * Benchmark 4: the same 3-node pipeline run two ways at the same concurrency, at each model latency
+ * (default 0 and 100 ms) and each concurrency asked for (default 64), all in one run. Direct:
+ * {@code concurrency} virtual threads each call the three nodes' model in sequence, in process (the
+ * same OpenAI client and resilience wrapper the llm node uses, the same simulator over HTTP; no
+ * broker, no Redis). Mesh: {@code concurrency} runs kept outstanding (closed loop: each result
+ * submits the next task). Throughput is completions inside the measurement window divided by its
+ * length; the ratio is mesh / direct.
  */
 final class DirectVsMeshBench {
 
@@ -34,23 +35,25 @@ final class DirectVsMeshBench {
   /** Runs direct then mesh at each model latency and returns the report. */
   static Map<String, Object> run(BenchInfra infra, BenchOptions options) throws Exception {
     List<Map<String, Object>> rows = new ArrayList<>();
-    for (int latencyMs : List.of(0, 100)) {
+    for (int latencyMs : options.modelLatencies()) {
       String model = "bench-direct-" + latencyMs;
       infra.simulator().putModel(ModelBehaviour.builder(model)
           .latency(latencyMs == 0 ? Latency.none() : Latency.fixed(Duration.ofMillis(latencyMs))).build());
-      double loadBefore = Machine.loadAverage();
-      Map<String, Object> direct = direct(infra, model, options);
-      Map<String, Object> mesh = mesh(infra, model, options);
-      double ratio = (double) mesh.get("runs_per_s") / (double) direct.get("runs_per_s");
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("model_latency_ms", latencyMs);
-      row.put("concurrency", options.concurrency());
-      row.put("direct", direct);
-      row.put("mesh", mesh);
-      row.put("ratio", Latencies.round(ratio));
-      row.put("target", latencyMs == 0 ? 0.25 : 0.90);
-      row.put("load_average_1m", List.of(loadBefore, Machine.loadAverage()));
-      rows.add(row);
+      for (int concurrency : options.concurrencies()) {
+        double loadBefore = Machine.loadAverage();
+        Map<String, Object> direct = direct(infra, model, concurrency, options);
+        Map<String, Object> mesh = mesh(infra, model, concurrency, options);
+        double ratio = (double) mesh.get("runs_per_s") / (double) direct.get("runs_per_s");
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("model_latency_ms", latencyMs);
+        row.put("concurrency", concurrency);
+        row.put("direct", direct);
+        row.put("mesh", mesh);
+        row.put("ratio", Latencies.round(ratio));
+        row.put("target", targetAt(latencyMs));
+        row.put("load_average_1m", List.of(loadBefore, Machine.loadAverage()));
+        rows.add(row);
+      }
     }
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("benchmark", "direct-vs-mesh");
@@ -58,7 +61,17 @@ final class DirectVsMeshBench {
     return report;
   }
 
-  private static Map<String, Object> direct(BenchInfra infra, String model, BenchOptions options) throws Exception {
+  /** The targets: 25% at zero model latency, 90% at 100 ms; none at other latencies. */
+  static Double targetAt(int latencyMs) {
+    return switch (latencyMs) {
+      case 0 -> 0.25;
+      case 100 -> 0.90;
+      default -> null;
+    };
+  }
+
+  private static Map<String, Object> direct(BenchInfra infra, String model, int concurrency, BenchOptions options)
+      throws Exception {
     ModelEndpoint endpoint = ModelEndpoint.of("default", infra.simulator().baseUrl(), model).withRequestTimeout(Duration.ofSeconds(30));
     Recorder callMicros = new Recorder(3);
     AtomicLong inWindow = new AtomicLong();
@@ -72,7 +85,7 @@ final class DirectVsMeshBench {
       CpuWindow cpu = CpuWindow.of(windowStart, windowEnd);
       String input = new String(Graphs.task(options.payloadBytes()), StandardCharsets.UTF_8);
       List<Thread> threads = new ArrayList<>();
-      for (int i = 0; i < options.concurrency(); i++) {
+      for (int i = 0; i < concurrency; i++) {
         threads.add(Thread.ofVirtual().name("bench-direct-" + i).start(() -> {
           while (System.nanoTime() < windowEnd) {
             try {
@@ -109,18 +122,19 @@ final class DirectVsMeshBench {
     return result;
   }
 
-  private static Map<String, Object> mesh(BenchInfra infra, String model, BenchOptions options) throws Exception {
+  private static Map<String, Object> mesh(BenchInfra infra, String model, int concurrency, BenchOptions options)
+      throws Exception {
     String name = "bench-vs-" + UUID.randomUUID().toString().substring(0, 6);
     byte[] task = Graphs.task(options.payloadBytes());
     AtomicLong inWindow = new AtomicLong();
     AtomicLong next = new AtomicLong();
     try (BenchInfra.Deployment deployment = infra.deploy(Graphs.pipeline(name, infra.simulator().baseUrl(), model),
-             Graphs.spec(options.delivery(), Math.max(256, options.concurrency()), "a", "b", "c"));
+             Graphs.spec(options.delivery(), Math.max(256, concurrency), "a", "b", "c"));
          MeshClient client = new MeshClient(infra.bootstrap(), deployment.topics().ingress(), deployment.topics().results(), infra.codec())) {
       if (!client.probe("probe-" + name, task, Duration.ofSeconds(60))) {
         throw new IllegalStateException("the pipeline did not answer a probe run within 60 s");
       }
-      client.closedLoopWarmup("warm-" + name, task, options.concurrency(), options.warmupSeconds());
+      client.closedLoopWarmup("warm-" + name, task, concurrency, options.warmupSeconds());
       long start = System.nanoTime();
       long windowStart = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds());
       long windowEnd = windowStart + TimeUnit.SECONDS.toNanos(options.durationSeconds());
@@ -133,7 +147,7 @@ final class DirectVsMeshBench {
           client.submit(name + "-" + next.getAndIncrement(), task, now, true);
         }
       });
-      for (int i = 0; i < options.concurrency(); i++) {
+      for (int i = 0; i < concurrency; i++) {
         client.submit(name + "-" + next.getAndIncrement(), task, start, true);
       }
       long waitUntil = windowEnd + TimeUnit.SECONDS.toNanos(1);

@@ -37,9 +37,11 @@ final class Verdicts {
     Map<String, Object> direct = (Map<String, Object>) results.get("direct");
     if (direct != null) {
       for (Map<String, Object> row : (List<Map<String, Object>>) direct.get("rows")) {
-        double ratio = (double) row.get("ratio");
-        double target = (double) row.get("target");
-        verdicts.put("mesh/direct >= " + target + " at " + row.get("model_latency_ms") + " ms", verdict(ratio, target, ratio >= target));
+        if (row.get("target") instanceof Double target) {
+          double ratio = (double) row.get("ratio");
+          verdicts.put("mesh/direct >= " + target + " at " + row.get("model_latency_ms") + " ms, concurrency " + row.get("concurrency"),
+              verdict(ratio, target, ratio >= target));
+        }
       }
     }
     return verdicts;
