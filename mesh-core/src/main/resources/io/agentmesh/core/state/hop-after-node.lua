@@ -21,14 +21,22 @@ local recorded = 0
 if redis.call('HEXISTS', KEYS[2], ARGV[7]) == 0 then
   redis.call('HSET', KEYS[2], unpack(ARGV, checkpointAt))
   redis.call('PEXPIRE', KEYS[2], ARGV[1])
-  if sets > 0 then
-    redis.call('HSET', KEYS[1], ARGV[5], ARGV[6], unpack(ARGV, 10, 9 + 2 * sets))
-  else
-    redis.call('HSET', KEYS[1], ARGV[5], ARGV[6])
+  -- the sums are read and written back with the other fields: two calls however many there are
+  -- (the script runs alone, so nothing changes them in between)
+  local write = {ARGV[5], ARGV[6], unpack(ARGV, 10, 9 + 2 * sets)}
+  if increments > 0 then
+    local names = {}
+    for i = 10 + 2 * sets, checkpointAt - 1, 2 do
+      names[#names + 1] = ARGV[i]
+    end
+    local current = redis.call('HMGET', KEYS[1], unpack(names))
+    for j = 1, increments do
+      local i = 10 + 2 * sets + 2 * (j - 1)
+      write[#write + 1] = ARGV[i]
+      write[#write + 1] = string.format('%d', (tonumber(current[j]) or 0) + tonumber(ARGV[i + 1]))
+    end
   end
-  for i = 10 + 2 * sets, checkpointAt - 1, 2 do
-    redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
-  end
+  redis.call('HSET', KEYS[1], unpack(write))
   recorded = 1
 end
 local budget = 0

@@ -125,12 +125,23 @@ class HopStepsIT {
     assertThat(after.tokensIn()).isEqualTo(120);
     assertThat(after.nodes().get("writer").serviceMs()).isEqualTo(40);
 
+    // another input at the same node (a loop comes back to it): its finish adds to the sums
+    HopSteps.Recorded next = await(steps.afterNode(checkpoint("in-3", "third"), 25, true));
+    assertThat(next.recorded()).isTrue();
+    assertThat(next.tokens()).isEqualTo(465);
+    RunRecord summed = next.run().orElseThrow();
+    assertThat(summed.tokensIn()).isEqualTo(240);
+    assertThat(summed.tokensOut()).isEqualTo(70);
+    assertThat(summed.nodes().get("writer").serviceMs()).isEqualTo(65);
+    assertThat(summed.nodes().get("writer").modelMs()).isEqualTo(1740);
+    assertThat(summed.nodes().get("writer").tokensOut()).isEqualTo(70);
+
     Checkpoint free = new Checkpoint(runId, "router", "in-2", "x".getBytes(StandardCharsets.UTF_8), "text/plain",
         0, 0, 0, Instant.now().truncatedTo(ChronoUnit.MILLIS), Optional.empty());
     HopSteps.Recorded none = await(steps.afterNode(free, 3, true));
     assertThat(none.recorded()).isTrue();
     assertThat(none.tokens()).as("no charge, no total").isZero();
-    assertThat(none.run().orElseThrow().tokens()).isEqualTo(310);
+    assertThat(none.run().orElseThrow().tokens()).isEqualTo(465);
     assertThat(none.run().orElseThrow().nodes().get("router").finished()).isPresent();
     assertThat(await(redis.checkpoints().find(runId, "router", "in-2"))).isPresent();
   }
