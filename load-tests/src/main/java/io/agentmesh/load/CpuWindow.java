@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * CPU time this JVM used inside a measurement window (broker, registry, simulator, runtime and load
  * generator together; Redis is a child process and not counted): a load-independent cost per run.
  * With a Redis URI, also what Redis did in the window by its own counters ({@code INFO}): its CPU
- * time and the commands it ran (a Lua script counts as one, plus the calls it makes inside).
+ * time and the commands it ran (a Lua script counts as one, plus the calls it makes inside). And
+ * the share of the machine's CPU the hypervisor gave other guests in the window (steal).
  */
 final class CpuWindow {
 
@@ -24,6 +25,8 @@ final class CpuWindow {
   private volatile long atEnd;
   private volatile RedisCounters redisAtStart;
   private volatile RedisCounters redisAtEnd;
+  private volatile Machine.CpuTicks ticksAtStart;
+  private volatile Machine.CpuTicks ticksAtEnd;
 
   private CpuWindow(long startNanos, long endNanos, String redisUri) {
     marker = Thread.ofPlatform().name("bench-cpu-window").daemon().start(() -> {
@@ -32,9 +35,11 @@ final class CpuWindow {
       try {
         LockSupport.parkNanos(startNanos - System.nanoTime());
         atStart = processCpuNanos();
+        ticksAtStart = Machine.cpuTicks();
         redisAtStart = RedisCounters.of(redis);
         LockSupport.parkNanos(endNanos - System.nanoTime());
         atEnd = processCpuNanos();
+        ticksAtEnd = Machine.cpuTicks();
         redisAtEnd = RedisCounters.of(redis);
       } finally {
         if (client != null) {
@@ -68,6 +73,15 @@ final class CpuWindow {
   double cpuMillis() throws InterruptedException {
     marker.join();
     return (atEnd - atStart) / 1e6;
+  }
+
+  /**
+   * The percentage of the machine's CPU time in the window that the hypervisor stole for other
+   * guests, or null where {@code /proc/stat} cannot be read. Waits for the window's end.
+   */
+  Double stealPercent() throws InterruptedException {
+    marker.join();
+    return ticksAtStart == null || ticksAtEnd == null ? null : ticksAtEnd.stealPercentSince(ticksAtStart);
   }
 
   /**

@@ -77,6 +77,7 @@ final class DirectVsMeshBench {
     AtomicLong inWindow = new AtomicLong();
     AtomicLong failures = new AtomicLong();
     double cpuMillis;
+    Double steal;
     try (OpenAiChatModel client = OpenAiChatModel.create(endpoint)) {
       ChatModel chat = ResilientChatModel.builder(client).build();
       long start = System.nanoTime();
@@ -113,10 +114,12 @@ final class DirectVsMeshBench {
         thread.join(TimeUnit.SECONDS.toMillis(options.warmupSeconds() + options.durationSeconds() + 60L));
       }
       cpuMillis = cpu.cpuMillis();
+      steal = cpu.stealPercent();
     }
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("runs_per_s", inWindow.get() / (double) options.durationSeconds());
     result.put("jvm_cpu_ms_per_run", inWindow.get() == 0 ? 0 : Latencies.round(cpuMillis / inWindow.get()));
+    result.put("steal_pct", steal);
     result.put("failed", failures.get());
     result.put("model_call", Latencies.of(callMicros.getIntervalHistogram()).toMap());
     return result;
@@ -160,6 +163,7 @@ final class DirectVsMeshBench {
       result.put("runs_per_s", inWindow.get() / (double) options.durationSeconds());
       result.put("jvm_cpu_ms_per_run", inWindow.get() == 0 ? 0 : Latencies.round(cpuMillis / inWindow.get()));
       result.put("redis", cpu.redisPerRun(inWindow.get()));
+      result.put("steal_pct", cpu.stealPercent());
       result.put("failed", client.failed());
       result.put("drained", drained);
       result.put("lost", client.pending());

@@ -117,6 +117,7 @@ final class HopOverheadBench {
       report.put("completions_per_s", Latencies.round(completedInWindow.get() / (double) options.durationSeconds()));
       report.put("jvm_cpu_ms_per_run", completedInWindow.get() == 0 ? 0 : Latencies.round(cpuMillis / completedInWindow.get()));
       report.put("redis", cpu.redisPerRun(completedInWindow.get()));
+      report.put("steal_pct", cpu.stealPercent());
       report.put("worker_transactions", transactionCosts);
       report.put("handler_mean_ms", Latencies.round(handlerMs));
       report.put("records_per_transaction", transactions == 0 ? 0 : Latencies.round(consumed / transactions));

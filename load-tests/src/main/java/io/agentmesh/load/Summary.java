@@ -42,7 +42,7 @@ final class Summary {
       out.printf("  sent %s, completions/s %s, failed %s, lost %s, %ss/s per node %s, records per %s %s, JVM CPU ms per run %s%n",
           hop.get("sent"), hop.get("completions_per_s"), hop.get("failed"), hop.get("lost"), pass, hop.get("transactions_per_s_per_node"),
           pass, hop.get("records_per_transaction"), hop.get("jvm_cpu_ms_per_run"));
-      out.printf("  Redis per run: %s%n", hop.get("redis"));
+      out.printf("  Redis per run: %s; CPU stolen by the hypervisor %s%%%n", hop.get("redis"), hop.get("steal_pct"));
       out.printf("  handler (HopHandler.handle) mean %s ms%s%n", hop.get("handler_mean_ms"),
           transactional ? "; worker transactions: " + hop.get("worker_transactions") : "");
     }
@@ -64,6 +64,7 @@ final class Summary {
             (double) m.get("runs_per_s"), m.get("jvm_cpu_ms_per_run"), (double) row.get("ratio"));
         out.printf("  direct model call: %s%n", d.get("model_call"));
         out.printf("  mesh Redis per run: %s%n", m.get("redis"));
+        out.printf("  CPU stolen by the hypervisor: direct %s%%, mesh %s%%%n", d.get("steal_pct"), m.get("steal_pct"));
       }
     }
     out.println();
