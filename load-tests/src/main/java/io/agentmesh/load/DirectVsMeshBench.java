@@ -62,7 +62,7 @@ final class DirectVsMeshBench {
   }
 
   /** The targets: 25% at zero model latency, 90% at 100 ms; none at other latencies. */
-  static Double targetAt(int latencyMs) {
+  private static Double targetAt(int latencyMs) {
     return switch (latencyMs) {
       case 0 -> 0.25;
       case 100 -> 0.90;
