@@ -1,5 +1,6 @@
 package io.agentmesh.load;
 
+import io.agentmesh.infra.HostCpu;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -25,8 +26,8 @@ final class CpuWindow {
   private volatile long atEnd;
   private volatile RedisCounters redisAtStart;
   private volatile RedisCounters redisAtEnd;
-  private volatile Machine.CpuTicks ticksAtStart;
-  private volatile Machine.CpuTicks ticksAtEnd;
+  private volatile HostCpu hostAtStart;
+  private volatile HostCpu hostAtEnd;
 
   private CpuWindow(long startNanos, long endNanos, String redisUri) {
     marker = Thread.ofPlatform().name("bench-cpu-window").daemon().start(() -> {
@@ -35,11 +36,11 @@ final class CpuWindow {
       try {
         LockSupport.parkNanos(startNanos - System.nanoTime());
         atStart = processCpuNanos();
-        ticksAtStart = Machine.cpuTicks();
+        hostAtStart = HostCpu.now();
         redisAtStart = RedisCounters.of(redis);
         LockSupport.parkNanos(endNanos - System.nanoTime());
         atEnd = processCpuNanos();
-        ticksAtEnd = Machine.cpuTicks();
+        hostAtEnd = HostCpu.now();
         redisAtEnd = RedisCounters.of(redis);
       } finally {
         if (client != null) {
@@ -81,7 +82,7 @@ final class CpuWindow {
    */
   Double stealPercent() throws InterruptedException {
     marker.join();
-    return ticksAtStart == null || ticksAtEnd == null ? null : ticksAtEnd.stealPercentSince(ticksAtStart);
+    return HostCpu.stealPercent(hostAtStart, hostAtEnd);
   }
 
   /**

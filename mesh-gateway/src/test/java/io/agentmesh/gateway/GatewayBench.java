@@ -5,6 +5,7 @@ import io.agentmesh.core.graph.DeploymentSpec;
 import io.agentmesh.core.graph.Graph;
 import io.agentmesh.core.metrics.MeshMetric;
 import io.agentmesh.core.wire.TopicNames;
+import io.agentmesh.infra.HostCpu;
 import io.agentmesh.infra.LocalInfra;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -195,8 +196,10 @@ public final class GatewayBench {
       Phase warm = run(http, uri, clients, warmup, new Phase(0));
       System.out.printf("warm-up: %s%n", warm.summary(warmup));
       witness.record(seen, enqueued);
+      HostCpu hostBefore = HostCpu.now();
       run(http, uri, clients, seconds, measured);
       System.out.printf("measured: %s%n", measured.summary(seconds));
+      System.out.printf("CPU stolen by the hypervisor while measured: %s%%%n", HostCpu.stealPercent(hostBefore, HostCpu.now()));
       System.out.printf("measured, against a Kafka client: %s%n", measured.againstKafkaClient(witness));
       witness.close();
       System.out.printf("gateway blocked-thread events: %d%n", gateway.blockedThreadEvents());
