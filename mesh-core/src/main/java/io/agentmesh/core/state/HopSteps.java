@@ -17,7 +17,7 @@ import java.util.concurrent.CompletionStage;
  * read its checkpoint and the run's state) and one after (record its output and its finish,
  * charge its tokens, read the run record when the run may end). They do what several calls of the
  * stores they touch did (a node-start script, {@link Checkpoints#find},
- * {@link RunState#get}; {@link Checkpoints#save}, {@link RunRecords#nodeFinished},
+ * {@link RunState#get}; {@link Checkpoints#save}, a node-finish update,
  * {@link RunRecords#addTokens}, {@link RunRecords#get}), one command per step instead of two to
  * four: a task's first node no longer waits a round trip for its admission, and fewer commands
  * queue on the process's one connection (BENCHMARKS.md Run J: a hop waits ~40% less, at the same
@@ -103,13 +103,14 @@ public final class HopSteps {
   /**
    * After a node ran, in one script: records its output for this input unless one is recorded (as
    * {@link Checkpoints#save}) and, only when this call recorded it, the node's finish with its
-   * times and tokens (as {@link RunRecords#nodeFinished}); charges the checkpoint's tokens to the
+   * times and tokens added to the node's and the run's sums; charges the checkpoint's tokens to the
    * run's budget (as {@link RunRecords#addTokens}, when not 0); and, when {@code readRun}, reads the
    * run record after all that, so a result built from it reports this node's tokens too.
    *
-   * <p>The finish counts once per input: a redelivered input finds its checkpoint and does not come
-   * here, and of two duplicates that both ran the node only the one whose output is kept counts.
-   * Both charge the budget: both spent the tokens.
+   * <p>This is the one place a node's finish is recorded (D-023). It counts once per input: a
+   * redelivered input finds its checkpoint and does not come here, and of two duplicates that both
+   * ran the node only the one whose output is kept counts. Both charge the budget: both spent the
+   * tokens.
    */
   public CompletionStage<Recorded> afterNode(Checkpoint checkpoint, long serviceMs, boolean readRun) {
     Objects.requireNonNull(checkpoint, "checkpoint");

@@ -121,16 +121,6 @@ public final class RunRecords {
         });
   }
 
-  /** Records that a node finished, adding its times and tokens to its totals and the run's. */
-  public CompletionStage<Void> nodeFinished(
-      String runId, String node, long serviceMs, long modelMs, long tokensIn, long tokensOut) {
-    byte[] now = now();
-    return this.<List<Long>>update(runId,
-            List.of(bytes(nodeField(node, N_FINISHED)), now, bytes(UPDATED_AT), now),
-            finishIncrements(node, serviceMs, modelMs, tokensIn, tokensOut))
-        .thenApply(values -> null);
-  }
-
   /** The field, increment pairs that record a node's finish: its times and tokens, and the run's tokens. */
   static List<byte[]> finishIncrements(String node, long serviceMs, long modelMs, long tokensIn, long tokensOut) {
     if (serviceMs < 0 || modelMs < 0 || tokensIn < 0 || tokensOut < 0) {

@@ -37,7 +37,6 @@ class KeyLayoutIT {
       await(redis.runState().update(runId, state -> Map.of("k", "v"), 3));
       await(redis.memory().append(runId, "writer", List.of(new Message("user", "hi"))));
       await(redis.claimCheck().put(runId, new byte[300_000]));
-      await(redis.runRecords().nodeFinished(runId, "writer", 1, 1, 1, 1));
       await(redis.runRecords().addTokens(runId, 2));
       await(redis.hopSteps().beforeNode(runId, "reviewer", "in-2", Optional.empty()));
       await(redis.hopSteps().afterNode(new Checkpoint(runId, "reviewer", "in-2", out, "text/plain", 1, 1, 1,

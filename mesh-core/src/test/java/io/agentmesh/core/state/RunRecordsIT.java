@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.agentmesh.infra.junit.MeshInfraTest;
 import io.agentmesh.infra.junit.SharedInfra;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -45,10 +47,10 @@ class RunRecordsIT {
     assertThat(await(runs.get(runId)).orElseThrow().status()).isEqualTo(RunStatus.PENDING);
 
     assertThat(await(started("planner"))).isEqualTo(1);
-    await(runs.nodeFinished(runId, "planner", 40, 30, 100, 20));
+    await(finished("planner", 40, 30, 100, 20));
     assertThat(await(started("writer"))).isEqualTo(1);
     assertThat(await(started("writer"))).isEqualTo(2);
-    await(runs.nodeFinished(runId, "writer", 90, 80, 300, 50));
+    await(finished("writer", 90, 80, 300, 50));
     assertThat(await(runs.addHops(runId, 2))).isEqualTo(2);
     assertThat(await(runs.succeed(runId, "mesh.research.results/0@17"))).isTrue();
 
@@ -184,5 +186,11 @@ class RunRecordsIT {
       case HopSteps.Cancelled cancelled -> 0L;
       case HopSteps.NotItsRunsTask refused -> throw new AssertionError("no task origin was given");
     });
+  }
+
+  /** Records a node's finish as a hop does, with its output for input "in-1". */
+  private CompletionStage<HopSteps.Recorded> finished(String node, long serviceMs, long modelMs, long tokensIn, long tokensOut) {
+    return redis.hopSteps().afterNode(new Checkpoint(runId, node, "in-1", "out".getBytes(StandardCharsets.UTF_8), "text/plain",
+        tokensIn, tokensOut, modelMs, Instant.now(), Optional.empty()), serviceMs, false);
   }
 }
