@@ -86,8 +86,9 @@ final class CpuWindow {
   }
 
   /**
-   * Redis's CPU ms and commands (total, and the scripts among them: {@code EVALSHA} + {@code EVAL})
-   * per run in the window; empty without a Redis URI. Waits for the window's end.
+   * Redis's CPU ms, commands (total, and the scripts among them: {@code EVALSHA} + {@code EVAL}) and
+   * socket reads ({@code total_reads_processed}: fewer than commands when clients' commands arrive
+   * together) per run in the window; empty without a Redis URI. Waits for the window's end.
    */
   Map<String, Object> redisPerRun(long runs) throws InterruptedException {
     marker.join();
@@ -98,6 +99,7 @@ final class CpuWindow {
     out.put("redis_cpu_ms_per_run", Latencies.round((redisAtEnd.cpuSeconds() - redisAtStart.cpuSeconds()) * 1000 / runs));
     out.put("redis_commands_per_run", Latencies.round((redisAtEnd.commands() - redisAtStart.commands()) / (double) runs));
     out.put("redis_scripts_per_run", Latencies.round((redisAtEnd.scripts() - redisAtStart.scripts()) / (double) runs));
+    out.put("redis_reads_per_run", Latencies.round((redisAtEnd.reads() - redisAtStart.reads()) / (double) runs));
     return out;
   }
 
@@ -106,7 +108,7 @@ final class CpuWindow {
   }
 
   /** Redis's cumulative counters at one moment. */
-  private record RedisCounters(double cpuSeconds, long commands, long scripts) {
+  private record RedisCounters(double cpuSeconds, long commands, long scripts, long reads) {
 
     /** The counters now, or null (left out of the report) without a connection or when INFO cannot be read. */
     static RedisCounters of(StatefulRedisConnection<String, String> redis) {
@@ -119,7 +121,8 @@ final class CpuWindow {
         return new RedisCounters(
             Double.parseDouble(fields.get("used_cpu_user")) + Double.parseDouble(fields.get("used_cpu_sys")),
             Long.parseLong(fields.get("total_commands_processed")),
-            calls(commandStats, "evalsha") + calls(commandStats, "eval"));
+            calls(commandStats, "evalsha") + calls(commandStats, "eval"),
+            Long.parseLong(fields.getOrDefault("total_reads_processed", "0")));
       } catch (RuntimeException e) {
         LOG.warn("Redis's counters are left out of the report: {}", e.toString());
         return null;
