@@ -1,6 +1,7 @@
 package io.agentmesh.gateway;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.agentmesh.core.graph.DeploymentSpec;
 import io.agentmesh.core.graph.Graph;
 import io.agentmesh.core.metrics.MeshMetric;
@@ -8,6 +9,7 @@ import io.agentmesh.core.wire.TopicNames;
 import io.agentmesh.infra.HostCpu;
 import io.agentmesh.infra.LocalInfra;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -27,6 +29,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -143,6 +146,15 @@ public final class GatewayBench {
     return new ProcessBuilder(command);
   }
 
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  /** A live thread's CPU time, or 0 when the JVM cannot tell. */
+  private static long threadCpuNanos(long threadId) {
+    return Math.max(0, ManagementFactory.getThreadMXBean().getThreadCpuTime(threadId));
+  }
+
   private static String garbageCollectors() {
     return String.join(" + ", ManagementFactory.getGarbageCollectorMXBeans().stream()
         .map(GarbageCollectorMXBean::getName).toList());
@@ -181,7 +193,11 @@ public final class GatewayBench {
     try (Gateway gateway = Gateway.builder().graphs(List.of(graph)).kafkaBootstrap(mesh.kafka())
              .redisUri(mesh.redis()).registryUrl(mesh.registry()).port(0).auth(AuthConfig.none())
              .limits(Limits.defaults().withRateLimit(0, 1).withMaxSyncWaits(10_000)).start()) {
-      Vertx vertx = Vertx.vertx();
+      // one event loop for the clients, so its thread's CPU can be told apart from the gateway's
+      Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+      CompletableFuture<Long> loopThread = new CompletableFuture<>();
+      vertx.runOnContext(v -> loopThread.complete(Thread.currentThread().threadId()));
+      long clientThread = loopThread.get(10, TimeUnit.SECONDS);
       HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(gateway.port())
           .setKeepAlive(true).setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(clients));
       String uri = "/v1/graphs/" + graph.name() + "/runs?wait=30s";
@@ -197,9 +213,18 @@ public final class GatewayBench {
       System.out.printf("warm-up: %s%n", warm.summary(warmup));
       witness.record(seen, enqueued);
       HostCpu hostBefore = HostCpu.now();
+      long[] cpuBefore = {processCpuNanos(), threadCpuNanos(clientThread) + threadCpuNanos(witness.thread.threadId())};
       run(http, uri, clients, seconds, measured);
+      long[] cpuAfter = {processCpuNanos(), threadCpuNanos(clientThread) + threadCpuNanos(witness.thread.threadId())};
       System.out.printf("measured: %s%n", measured.summary(seconds));
       System.out.printf("CPU stolen by the hypervisor while measured: %s%%%n", HostCpu.stealPercent(hostBefore, HostCpu.now()));
+      long runs = Math.max(1, measured.ok.sum());
+      double benchMs = (cpuAfter[1] - cpuBefore[1]) / 1e6;
+      double allMs = (cpuAfter[0] - cpuBefore[0]) / 1e6;
+      System.out.printf("CPU of this JVM while measured: %.3f ms per run (%.0f%% of %d CPU), of which the benchmark's clients' "
+              + "event loop and witness %.3f ms, the rest (the gateway, collector and compiler) %.3f ms per run%n",
+          allMs / runs, 100 * allMs / (seconds * 1000.0 * Runtime.getRuntime().availableProcessors()),
+          Runtime.getRuntime().availableProcessors(), benchMs / runs, (allMs - benchMs) / runs);
       System.out.printf("measured, against a Kafka client: %s%n", measured.againstKafkaClient(witness));
       witness.close();
       System.out.printf("gateway blocked-thread events: %d%n", gateway.blockedThreadEvents());
@@ -311,14 +336,13 @@ public final class GatewayBench {
               long micros = (System.nanoTime() - began) / 1_000;
               long answeredAt = System.currentTimeMillis(); // when the answer arrived, not after this client parsed it
               if (response.statusCode() == 200) {
-                JsonNode result = parse(b);
+                Answer result = Answer.parse(b);
                 phase.ok.increment();
                 phase.latency.recordValue(micros);
-                long runMicros = result.path("durationMs").asLong() * 1_000;
-                phase.overhead.recordValue(Math.max(0, micros - runMicros));
-                phase.before.recordValue(Math.max(0, Instant.parse(result.path("startedAt").asText()).toEpochMilli() - sentAt));
-                phase.after.recordValue(Math.max(0, answeredAt - Instant.parse(result.path("finishedAt").asText()).toEpochMilli()));
-                phase.calls.add(result.path("runId").asText(), sentAt, answeredAt);
+                phase.overhead.recordValue(Math.max(0, micros - result.durationMs() * 1_000));
+                phase.before.recordValue(Math.max(0, Instant.parse(result.startedAt()).toEpochMilli() - sentAt));
+                phase.after.recordValue(Math.max(0, answeredAt - Instant.parse(result.finishedAt()).toEpochMilli()));
+                phase.calls.add(result.runId(), sentAt, answeredAt);
               } else {
                 phase.other.computeIfAbsent(Integer.toString(response.statusCode()), s -> new LongAdder()).increment();
               }
@@ -459,11 +483,40 @@ public final class GatewayBench {
     }
   }
 
-  private static JsonNode parse(Buffer body) {
-    try {
-      return Http.JSON.readTree(body.getBytes());
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+  /**
+   * The fields of a sync call's answer the benchmark uses, read with a streaming parser that skips
+   * the rest (the run's output among them): the clients share the gateway's core in the split
+   * layout, so what they spend per answer is taken from the gateway.
+   */
+  private record Answer(String runId, long durationMs, String startedAt, String finishedAt) {
+
+    static Answer parse(Buffer body) {
+      String runId = null;
+      String startedAt = null;
+      String finishedAt = null;
+      long durationMs = -1;
+      try (JsonParser json = Http.JSON.getFactory().createParser(body.getBytes())) {
+        if (json.nextToken() != JsonToken.START_OBJECT) {
+          throw new IllegalStateException("a sync answer is a JSON object: " + body);
+        }
+        while (json.nextToken() == JsonToken.FIELD_NAME) {
+          String field = json.currentName();
+          json.nextToken();
+          switch (field) {
+            case "runId" -> runId = json.getText();
+            case "startedAt" -> startedAt = json.getText();
+            case "finishedAt" -> finishedAt = json.getText();
+            case "durationMs" -> durationMs = json.getLongValue();
+            default -> json.skipChildren();
+          }
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException("unreadable sync answer: " + body, e);
+      }
+      if (runId == null || startedAt == null || finishedAt == null || durationMs < 0) {
+        throw new IllegalStateException("a sync answer lacks runId, startedAt, finishedAt or durationMs: " + body);
+      }
+      return new Answer(runId, durationMs, startedAt, finishedAt);
     }
   }
 }
