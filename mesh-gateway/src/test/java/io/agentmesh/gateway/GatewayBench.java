@@ -221,10 +221,11 @@ public final class GatewayBench {
       long runs = Math.max(1, measured.ok.sum());
       double benchMs = (cpuAfter[1] - cpuBefore[1]) / 1e6;
       double allMs = (cpuAfter[0] - cpuBefore[0]) / 1e6;
+      String rest = layout.startsWith("shared") ? "the gateway and the whole mesh" : "the gateway, collector and compiler";
       System.out.printf("CPU of this JVM while measured: %.3f ms per run (%.0f%% of %d CPU), of which the benchmark's clients' "
-              + "event loop and witness %.3f ms, the rest (the gateway, collector and compiler) %.3f ms per run%n",
+              + "event loop and witness %.3f ms, the rest (%s) %.3f ms per run%n",
           allMs / runs, 100 * allMs / (seconds * 1000.0 * Runtime.getRuntime().availableProcessors()),
-          Runtime.getRuntime().availableProcessors(), benchMs / runs, (allMs - benchMs) / runs);
+          Runtime.getRuntime().availableProcessors(), benchMs / runs, rest, (allMs - benchMs) / runs);
       System.out.printf("measured, against a Kafka client: %s%n", measured.againstKafkaClient(witness));
       witness.close();
       System.out.printf("gateway blocked-thread events: %d%n", gateway.blockedThreadEvents());
