@@ -146,13 +146,17 @@ public final class GatewayBench {
     return new ProcessBuilder(command);
   }
 
-  private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
-  }
+  /** This JVM's CPU time, the part of it the benchmark's own threads used, and the wall clock, at one moment. */
+  private record CpuMark(long processNanos, long benchThreadsNanos, long wallNanos) {
 
-  /** A live thread's CPU time, or 0 when the JVM cannot tell. */
-  private static long threadCpuNanos(long threadId) {
-    return Math.max(0, ManagementFactory.getThreadMXBean().getThreadCpuTime(threadId));
+    static CpuMark now(long... benchThreads) {
+      long bench = 0;
+      for (long thread : benchThreads) {
+        bench += Math.max(0, ManagementFactory.getThreadMXBean().getThreadCpuTime(thread)); // -1: not measurable
+      }
+      long process = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+      return new CpuMark(process, bench, System.nanoTime());
+    }
   }
 
   private static String garbageCollectors() {
@@ -213,18 +217,19 @@ public final class GatewayBench {
       System.out.printf("warm-up: %s%n", warm.summary(warmup));
       witness.record(seen, enqueued);
       HostCpu hostBefore = HostCpu.now();
-      long[] cpuBefore = {processCpuNanos(), threadCpuNanos(clientThread) + threadCpuNanos(witness.thread.threadId())};
+      CpuMark cpuBefore = CpuMark.now(clientThread, witness.thread.threadId());
       run(http, uri, clients, seconds, measured);
-      long[] cpuAfter = {processCpuNanos(), threadCpuNanos(clientThread) + threadCpuNanos(witness.thread.threadId())};
+      CpuMark cpuAfter = CpuMark.now(clientThread, witness.thread.threadId());
       System.out.printf("measured: %s%n", measured.summary(seconds));
       System.out.printf("CPU stolen by the hypervisor while measured: %s%%%n", HostCpu.stealPercent(hostBefore, HostCpu.now()));
       long runs = Math.max(1, measured.ok.sum());
-      double benchMs = (cpuAfter[1] - cpuBefore[1]) / 1e6;
-      double allMs = (cpuAfter[0] - cpuBefore[0]) / 1e6;
+      double benchMs = (cpuAfter.benchThreadsNanos() - cpuBefore.benchThreadsNanos()) / 1e6;
+      double allMs = (cpuAfter.processNanos() - cpuBefore.processNanos()) / 1e6;
+      double wallMs = (cpuAfter.wallNanos() - cpuBefore.wallNanos()) / 1e6;
       String rest = layout.startsWith("shared") ? "the gateway and the whole mesh" : "the gateway, collector and compiler";
       System.out.printf("CPU of this JVM while measured: %.3f ms per run (%.0f%% of %d CPU), of which the benchmark's clients' "
               + "event loop and witness %.3f ms, the rest (%s) %.3f ms per run%n",
-          allMs / runs, 100 * allMs / (seconds * 1000.0 * Runtime.getRuntime().availableProcessors()),
+          allMs / runs, 100 * allMs / (wallMs * Runtime.getRuntime().availableProcessors()),
           Runtime.getRuntime().availableProcessors(), benchMs / runs, rest, (allMs - benchMs) / runs);
       System.out.printf("measured, against a Kafka client: %s%n", measured.againstKafkaClient(witness));
       witness.close();
