@@ -25,15 +25,15 @@ if redis.call('HEXISTS', KEYS[2], ARGV[7]) == 0 then
   -- (the script runs alone, so nothing changes them in between)
   local write = {ARGV[5], ARGV[6], unpack(ARGV, 10, 9 + 2 * sets)}
   if increments > 0 then
-    local names = {}
+    local names, adds = {}, {}
     for i = 10 + 2 * sets, checkpointAt - 1, 2 do
       names[#names + 1] = ARGV[i]
+      adds[#adds + 1] = tonumber(ARGV[i + 1])
     end
     local current = redis.call('HMGET', KEYS[1], unpack(names))
-    for j = 1, increments do
-      local i = 10 + 2 * sets + 2 * (j - 1)
-      write[#write + 1] = ARGV[i]
-      write[#write + 1] = string.format('%d', (tonumber(current[j]) or 0) + tonumber(ARGV[i + 1]))
+    for j, name in ipairs(names) do
+      write[#write + 1] = name
+      write[#write + 1] = string.format('%d', (tonumber(current[j]) or 0) + adds[j])
     end
   end
   redis.call('HSET', KEYS[1], unpack(write))
