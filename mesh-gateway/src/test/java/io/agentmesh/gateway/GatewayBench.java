@@ -146,8 +146,11 @@ public final class GatewayBench {
     return new ProcessBuilder(command);
   }
 
-  /** This JVM's CPU time, the part of it the benchmark's own threads used, and the wall clock, at one moment. */
-  private record CpuMark(long processNanos, long benchThreadsNanos, long wallNanos) {
+  /**
+   * This JVM's CPU time, the part of it the benchmark's own threads used, the wall clock and the
+   * machine's ticks (for steal; null off Linux), at one moment: one at each end of the measured phase.
+   */
+  private record CpuMark(long processNanos, long benchThreadsNanos, long wallNanos, HostCpu host) {
 
     static CpuMark now(long... benchThreads) {
       long bench = 0;
@@ -155,7 +158,7 @@ public final class GatewayBench {
         bench += Math.max(0, ManagementFactory.getThreadMXBean().getThreadCpuTime(thread)); // -1: not measurable
       }
       long process = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
-      return new CpuMark(process, bench, System.nanoTime());
+      return new CpuMark(process, bench, System.nanoTime(), HostCpu.now());
     }
   }
 
@@ -216,12 +219,11 @@ public final class GatewayBench {
       Phase warm = run(http, uri, clients, warmup, new Phase(0));
       System.out.printf("warm-up: %s%n", warm.summary(warmup));
       witness.record(seen, enqueued);
-      HostCpu hostBefore = HostCpu.now();
       CpuMark cpuBefore = CpuMark.now(clientThread, witness.thread.threadId());
       run(http, uri, clients, seconds, measured);
       CpuMark cpuAfter = CpuMark.now(clientThread, witness.thread.threadId());
       System.out.printf("measured: %s%n", measured.summary(seconds));
-      System.out.printf("CPU stolen by the hypervisor while measured: %s%%%n", HostCpu.stealPercent(hostBefore, HostCpu.now()));
+      System.out.printf("CPU stolen by the hypervisor while measured: %s%%%n", HostCpu.stealPercent(cpuBefore.host(), cpuAfter.host()));
       long runs = Math.max(1, measured.ok.sum());
       double benchMs = (cpuAfter.benchThreadsNanos() - cpuBefore.benchThreadsNanos()) / 1e6;
       double allMs = (cpuAfter.processNanos() - cpuBefore.processNanos()) / 1e6;
