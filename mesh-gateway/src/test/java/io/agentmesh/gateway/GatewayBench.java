@@ -18,9 +18,12 @@ import io.vertx.core.http.PoolOptions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -59,7 +62,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * collector and pools for one CPU), as a gateway deployed apart from its mesh would be; on a 2-core
  * machine each side has one core; {@code -Dbench.gateway.jvm="..."} adds flags to the gateway side's
  * JVM. {@code shared}: everything in this one JVM on every core. {@code
- * -Dbench.delivery=exactly-once|at-least-once} is the graph's delivery (D-020).
+ * -Dbench.delivery=exactly-once|at-least-once} is the graph's delivery (D-020). {@code -Dbench.dump=FILE}
+ * writes each measured run's four times (client send, task appended, result readable, answer; epoch ms)
+ * to a CSV file, to line them up with a GC log, say.
  * Not part of the test run: {@code ./mvnw -B -q -pl mesh-gateway -am -Pbench verify -DskipTests
  * -Dbench.clients=200 -Dbench.seconds=30 -Dbench.warmup=90 -Dbench.layout=split} (pinning uses
  * {@code taskset}, util-linux).
@@ -116,7 +121,7 @@ public final class GatewayBench {
       // The gateway side is a JVM started on its one core, not this JVM pinned later: the JVM sizes
       // its collector, compiler and thread pools from the CPUs it sees at start, as a gateway
       // deployed with one CPU would (with one CPU the JVM's ergonomics pick the serial collector).
-      List<String> jvm = new ArrayList<>(List.of("-Xmx2g", "-Dbench.delivery=" + delivery));
+      List<String> jvm = new ArrayList<>(List.of("-Xmx2g", "-Dbench.delivery=" + delivery, "-Dbench.dump=" + System.getProperty("bench.dump", "")));
       Stream.of(System.getProperty("bench.gateway.jvm", "").split(" ")).filter(flag -> !flag.isBlank()).forEach(jvm::add);
       Process gateway = pinnedJvm("0", jvm, List.of(Integer.toString(clients), Integer.toString(seconds),
           Integer.toString(warmup), "gateway-side", graphName, endpoints.kafka(), endpoints.redis(), endpoints.registry(),
@@ -275,10 +280,13 @@ public final class GatewayBench {
      */
     String againstKafkaClient(Witness witness) {
       witness.awaitQuiet();
+      witness.readIngress();
       Histogram overhead = new Histogram(3);
       Histogram after = new Histogram(3);
       Histogram before = new Histogram(3);
       int unseen = 0;
+      String dumpTo = System.getProperty("bench.dump", "");
+      StringBuilder dump = dumpTo.isBlank() ? null : new StringBuilder("sent_ms,appended_ms,readable_ms,answered_ms\n");
       Map<UUID, long[]> seenAt = witness.seen.toMap();
       Map<UUID, long[]> enqueuedAt = witness.enqueued.toMap();
       for (var call : calls.toMap().entrySet()) {
@@ -294,6 +302,16 @@ public final class GatewayBench {
         overhead.recordValue(Math.max(0, (answeredAt - sentAt) - runMs));
         after.recordValue(Math.max(0, answeredAt - seen[0]));
         before.recordValue(Math.max(0, enqueued[0] - sentAt));
+        if (dump != null) {
+          dump.append(sentAt).append(',').append(enqueued[0]).append(',').append(seen[0]).append(',').append(answeredAt).append('\n');
+        }
+      }
+      if (dump != null) {
+        try {
+          Files.writeString(Path.of(dumpTo), dump);
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot write the per-run times to " + dumpTo, e);
+        }
       }
       long dropped = calls.dropped() + witness.seen.dropped() + witness.enqueued.dropped();
       return String.format("%d runs (%d not seen by the witness, %d times not recorded: tables full); overhead (latency - (result readable - task appended to ingress)) ms "
@@ -416,33 +434,32 @@ public final class GatewayBench {
   }
 
   /**
-   * A plain read_committed consumer of the ingress and results topics, configured as the gateway's
-   * own reader (no group, every partition, fetch.max.wait 10 ms): notes each task's timestamp on
-   * ingress (set when the gateway's producer took it) and when each run's result became readable to
-   * any Kafka client.
+   * When each run's result became readable to a plain read_committed Kafka client, and when its task
+   * was appended to ingress. The results are read live, by a consumer configured as the gateway's own
+   * reader (no group, every partition, fetch.max.wait 10 ms), noting the time each arrives. The
+   * ingress side needs no live reader: a task's append time is its record's timestamp (set when the
+   * gateway's producer took it), so the records the measured phase appended are read after the phase,
+   * from the offsets ingress had when it began, and the witness takes no CPU for them from the core
+   * it shares with the gateway while it is measured.
    */
   private static final class Witness implements AutoCloseable {
+    private final String bootstrap;
+    private final String ingress;
     private final KafkaConsumer<byte[], byte[]> consumer;
     /** Recording starts with the measured phase: the warm-up's runs are not kept. */
     private volatile RunTimes seen = new RunTimes(0, 1);
-    private volatile RunTimes enqueued = new RunTimes(0, 1);
-    private final String ingress;
+    private RunTimes enqueued = new RunTimes(0, 1);
+    /** Where ingress ended when the measured phase began. */
+    private Map<TopicPartition, Long> ingressFrom = Map.of();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile long lastRecordAt = System.currentTimeMillis();
 
     private Witness(String bootstrap, String ingress, String results) {
+      this.bootstrap = bootstrap;
       this.ingress = ingress;
-      consumer = new KafkaConsumer<>(Map.of(
-          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-          ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-          ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-          ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10),
-          new ByteArrayDeserializer(), new ByteArrayDeserializer());
-      List<TopicPartition> partitions = Stream.of(ingress, results)
-          .flatMap(topic -> consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-              .map(p -> new TopicPartition(topic, p.partition())))
-          .toList();
+      consumer = consumer(bootstrap);
+      List<TopicPartition> partitions = partitions(consumer, results);
       consumer.assign(partitions);
       consumer.seekToEnd(partitions);
       partitions.forEach(consumer::position);
@@ -453,25 +470,37 @@ public final class GatewayBench {
       return new Witness(bootstrap, ingress, results);
     }
 
+    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
+      return new KafkaConsumer<>(Map.of(
+          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+          ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+          ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+          ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10),
+          new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {
+      return consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+    }
+
     private void loop() {
       while (running) {
         var records = consumer.poll(Duration.ofMillis(50));
         long now = System.currentTimeMillis();
         for (var record : records) {
-          String runId = new String(record.key(), StandardCharsets.UTF_8);
-          if (record.topic().equals(ingress)) {
-            enqueued.add(runId, record.timestamp());
-          } else {
-            seen.add(runId, now);
-            lastRecordAt = now;
-          }
+          seen.add(new String(record.key(), StandardCharsets.UTF_8), now);
+          lastRecordAt = now;
         }
       }
       consumer.close();
     }
 
-    /** Keeps what is read from now on (runs of the measured phase) in these tables. */
+    /** Keeps what is appended from now on (runs of the measured phase) in these tables. */
     void record(RunTimes seenAt, RunTimes enqueuedAt) {
+      try (KafkaConsumer<byte[], byte[]> reader = consumer(bootstrap)) {
+        ingressFrom = reader.endOffsets(partitions(reader, ingress), Duration.ofSeconds(30));
+      }
       enqueued = enqueuedAt;
       seen = seenAt;
     }
@@ -481,6 +510,21 @@ public final class GatewayBench {
       long deadline = System.currentTimeMillis() + 5_000;
       while (System.currentTimeMillis() - lastRecordAt < 500 && System.currentTimeMillis() < deadline) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+      }
+    }
+
+    /** Reads the append times of the tasks put on ingress since {@link #record}; call once the phase is over. */
+    void readIngress() {
+      try (KafkaConsumer<byte[], byte[]> reader = consumer(bootstrap)) {
+        reader.assign(ingressFrom.keySet());
+        ingressFrom.forEach(reader::seek);
+        Map<TopicPartition, Long> to = reader.endOffsets(ingressFrom.keySet(), Duration.ofSeconds(30));
+        long readDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (to.entrySet().stream().anyMatch(e -> reader.position(e.getKey()) < e.getValue()) && System.nanoTime() < readDeadline) {
+          for (var record : reader.poll(Duration.ofMillis(200))) {
+            enqueued.add(new String(record.key(), StandardCharsets.UTF_8), record.timestamp());
+          }
+        }
       }
     }
 
