@@ -121,7 +121,8 @@ public final class GatewayBench {
       // The gateway side is a JVM started on its one core, not this JVM pinned later: the JVM sizes
       // its collector, compiler and thread pools from the CPUs it sees at start, as a gateway
       // deployed with one CPU would (with one CPU the JVM's ergonomics pick the serial collector).
-      List<String> jvm = new ArrayList<>(List.of("-Xmx2g", "-Dbench.delivery=" + delivery, "-Dbench.dump=" + System.getProperty("bench.dump", "")));
+      List<String> jvm = new ArrayList<>(List.of("-Xmx2g", "-Dbench.delivery=" + delivery,
+          "-Dbench.dump=" + System.getProperty("bench.dump", "")));
       Stream.of(System.getProperty("bench.gateway.jvm", "").split(" ")).filter(flag -> !flag.isBlank()).forEach(jvm::add);
       Process gateway = pinnedJvm("0", jvm, List.of(Integer.toString(clients), Integer.toString(seconds),
           Integer.toString(warmup), "gateway-side", graphName, endpoints.kafka(), endpoints.redis(), endpoints.registry(),
@@ -303,7 +304,8 @@ public final class GatewayBench {
         after.recordValue(Math.max(0, answeredAt - seen[0]));
         before.recordValue(Math.max(0, enqueued[0] - sentAt));
         if (dump != null) {
-          dump.append(sentAt).append(',').append(enqueued[0]).append(',').append(seen[0]).append(',').append(answeredAt).append('\n');
+          dump.append(sentAt).append(',').append(enqueued[0]).append(',').append(seen[0]).append(',')
+              .append(answeredAt).append('\n');
         }
       }
       if (dump != null) {
@@ -520,7 +522,8 @@ public final class GatewayBench {
         ingressFrom.forEach(reader::seek);
         Map<TopicPartition, Long> to = reader.endOffsets(ingressFrom.keySet(), Duration.ofSeconds(30));
         long readDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (to.entrySet().stream().anyMatch(e -> reader.position(e.getKey()) < e.getValue()) && System.nanoTime() < readDeadline) {
+        while (to.entrySet().stream().anyMatch(e -> reader.position(e.getKey()) < e.getValue())
+            && System.nanoTime() < readDeadline) {
           for (var record : reader.poll(Duration.ofMillis(200))) {
             enqueued.add(new String(record.key(), StandardCharsets.UTF_8), record.timestamp());
           }
