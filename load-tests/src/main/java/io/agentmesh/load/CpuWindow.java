@@ -8,6 +8,9 @@ import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * generator together; Redis is a child process and not counted): a load-independent cost per run.
  * With a Redis URI, also what Redis did in the window by its own counters ({@code INFO}): its CPU
  * time and the commands it ran (a Lua script counts as one, plus the calls it makes inside). And
- * the share of the machine's CPU the hypervisor gave other guests in the window (steal).
+ * the share of the machine's CPU the hypervisor gave other guests in the window (steal), the CPU by
+ * component ({@link ThreadCpu}), and the requests the embedded broker answered.
  */
 final class CpuWindow {
 
@@ -28,6 +32,10 @@ final class CpuWindow {
   private volatile RedisCounters redisAtEnd;
   private volatile HostCpu hostAtStart;
   private volatile HostCpu hostAtEnd;
+  private volatile ThreadCpu threadsAtStart;
+  private volatile ThreadCpu threadsAtEnd;
+  private volatile Map<String, Long> requestsAtStart;
+  private volatile Map<String, Long> requestsAtEnd;
 
   private CpuWindow(long startNanos, long endNanos, String redisUri) {
     marker = Thread.ofPlatform().name("bench-cpu-window").daemon().start(() -> {
@@ -36,10 +44,14 @@ final class CpuWindow {
       try {
         LockSupport.parkNanos(startNanos - System.nanoTime());
         atStart = processCpuNanos();
+        threadsAtStart = ThreadCpu.now();
+        requestsAtStart = brokerRequests();
         hostAtStart = HostCpu.now();
         redisAtStart = RedisCounters.of(redis);
         LockSupport.parkNanos(endNanos - System.nanoTime());
         atEnd = processCpuNanos();
+        threadsAtEnd = ThreadCpu.now();
+        requestsAtEnd = brokerRequests();
         hostAtEnd = HostCpu.now();
         redisAtEnd = RedisCounters.of(redis);
       } finally {
@@ -83,6 +95,54 @@ final class CpuWindow {
   Double stealPercent() throws InterruptedException {
     marker.join();
     return HostCpu.stealPercent(hostAtStart, hostAtEnd);
+  }
+
+  /** CPU ms per run in the window by component, largest first ({@link ThreadCpu}). Waits for the window's end. */
+  Map<String, Double> byThreadPerRun(long runs) throws InterruptedException {
+    marker.join();
+    return threadsAtEnd.msPerRunSince(threadsAtStart, (atEnd - atStart) / 1e6, runs);
+  }
+
+  /**
+   * The process's CPU per run over the simulator's event loops' CPU per run: a cost that does not
+   * change with the host's speed (the simulator does the same work per run on either side, see
+   * {@link ThreadCpu}); null when the simulator took no CPU in the window. Waits for the window's end.
+   */
+  Double inSimulatorUnits() throws InterruptedException {
+    marker.join();
+    long simulator = threadsAtEnd.nanosByGroup().getOrDefault(ThreadCpu.SIMULATOR, 0L)
+        - threadsAtStart.nanosByGroup().getOrDefault(ThreadCpu.SIMULATOR, 0L);
+    return simulator <= 0 ? null : Latencies.round((atEnd - atStart) / (double) simulator);
+  }
+
+  /** Requests the embedded broker answered in the window per run, by type (produce, fetch); empty without one. */
+  Map<String, Double> brokerRequestsPerRun(long runs) throws InterruptedException {
+    marker.join();
+    Map<String, Double> out = new LinkedHashMap<>();
+    if (runs > 0) {
+      requestsAtEnd.forEach((type, count) -> out.put(type, Latencies.round((count - requestsAtStart.getOrDefault(type, 0L)) / (double) runs)));
+    }
+    return out;
+  }
+
+  /**
+   * The embedded broker's request counts by type (its {@code RequestMetrics} meters, all versions
+   * summed): produce and consumer fetch requests. Empty when no broker runs in this JVM.
+   */
+  private static Map<String, Long> brokerRequests() {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    for (String type : new String[] {"Produce", "FetchConsumer"}) {
+      try {
+        for (ObjectName name : server.queryNames(new ObjectName(
+            "kafka.network:type=RequestMetrics,name=RequestsPerSec,request=" + type + ",*"), null)) {
+          counts.merge(type, ((Number) server.getAttribute(name, "Count")).longValue(), Long::sum);
+        }
+      } catch (JMException e) {
+        LOG.warn("the broker's {} request count is left out of the report: {}", type, e.toString());
+      }
+    }
+    return counts;
   }
 
   /**

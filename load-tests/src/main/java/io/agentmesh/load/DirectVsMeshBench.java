@@ -78,6 +78,8 @@ final class DirectVsMeshBench {
     AtomicLong failures = new AtomicLong();
     double cpuMillis;
     Double steal;
+    Double simulatorUnits;
+    Map<String, Double> byThread;
     try (OpenAiChatModel client = OpenAiChatModel.create(endpoint)) {
       ChatModel chat = ResilientChatModel.builder(client).build();
       long start = System.nanoTime();
@@ -115,11 +117,15 @@ final class DirectVsMeshBench {
       }
       cpuMillis = cpu.cpuMillis();
       steal = cpu.stealPercent();
+      simulatorUnits = cpu.inSimulatorUnits();
+      byThread = cpu.byThreadPerRun(inWindow.get());
     }
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("runs_per_s", inWindow.get() / (double) options.durationSeconds());
     result.put("jvm_cpu_ms_per_run", inWindow.get() == 0 ? 0 : Latencies.round(cpuMillis / inWindow.get()));
     result.put("steal_pct", steal);
+    result.put("cpu_in_simulator_units", simulatorUnits);
+    result.put("cpu_ms_per_run_by_thread", byThread);
     result.put("failed", failures.get());
     result.put("model_call", Latencies.of(callMicros.getIntervalHistogram()).toMap());
     return result;
@@ -164,6 +170,9 @@ final class DirectVsMeshBench {
       result.put("jvm_cpu_ms_per_run", inWindow.get() == 0 ? 0 : Latencies.round(cpuMillis / inWindow.get()));
       result.put("redis", cpu.redisPerRun(inWindow.get()));
       result.put("steal_pct", cpu.stealPercent());
+      result.put("cpu_in_simulator_units", cpu.inSimulatorUnits());
+      result.put("cpu_ms_per_run_by_thread", cpu.byThreadPerRun(inWindow.get()));
+      result.put("broker_requests_per_run", cpu.brokerRequestsPerRun(inWindow.get()));
       result.put("failed", client.failed());
       result.put("drained", drained);
       result.put("lost", client.pending());

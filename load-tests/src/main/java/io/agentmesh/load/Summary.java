@@ -65,6 +65,9 @@ final class Summary {
         out.printf("  direct model call: %s%n", d.get("model_call"));
         out.printf("  mesh Redis per run: %s%n", m.get("redis"));
         out.printf("  CPU stolen by the hypervisor: direct %s%%, mesh %s%%%n", d.get("steal_pct"), m.get("steal_pct"));
+        out.printf("  CPU per run in simulator units (the host's speed cancels out): direct %s, mesh %s; mesh broker requests per run %s%n",
+            d.get("cpu_in_simulator_units"), m.get("cpu_in_simulator_units"), m.get("broker_requests_per_run"));
+        out.printf("  mesh CPU ms per run by thread: %s%n", m.get("cpu_ms_per_run_by_thread"));
       }
     }
     out.println();
