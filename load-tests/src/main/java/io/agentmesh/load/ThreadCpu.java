@@ -25,7 +25,7 @@ record ThreadCpu(Map<String, Long> nanosByGroup) {
   /** The simulator's (and the schema registry's) Vert.x event loops. */
   static final String SIMULATOR = "simulator and registry (vert.x event loops)";
 
-  /** First match wins: a thread name prefix, or a fragment found anywhere in the name, and its group. */
+  /** First match wins: a fragment of the thread's name, and its group. */
   private static final List<Map.Entry<String, String>> GROUPS = List.of(
       Map.entry("kafka-request-handler", "broker request handlers"),
       Map.entry("kafka-network-thread", "broker network threads"),
