@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -70,8 +71,10 @@ public final class Worker implements AutoCloseable {
    * more work, answered from the checkpoints; committing every pass cost a round trip per pass.
    */
   private static final long OFFSET_COMMIT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-  /** See {@link #outsidePoll}. */
-  private static final int MAX_STRAY_WAKEUPS = 100;
+  /** How long {@link #outsidePoll} keeps retrying a call that wakeups interrupt. */
+  private static final Duration WAKEUP_RETRY_PATIENCE = Duration.ofSeconds(30);
+  /** {@link #outsidePoll}'s pause between retries after the first. */
+  private static final long WAKEUP_RETRY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   /** Lifecycle: NEW -> RUNNING -> DRAINING -> STOPPED, or FAILED from RUNNING/DRAINING. */
   public enum State { NEW, RUNNING, DRAINING, STOPPED, FAILED }
@@ -276,16 +279,34 @@ public final class Worker implements AutoCloseable {
    * A blocking consumer call made between polls. A handler that finishes wakes the poll
    * ({@link #dispatch}); on a busy machine its virtual thread can be descheduled between seeing the
    * poll in progress and calling {@code wakeup()}, and the wakeup then lands on the next blocking
-   * call instead. Each wakeup is consumed by the call it interrupts and at most one is sent per
-   * poll, so asking again ends; the bound is a backstop.
+   * call instead. At most one is sent per poll, so the call is retried: at once, then every
+   * millisecond. Not a fixed number of times: the consumer (group protocol "consumer",
+   * kafka-clients 4.3.1) fails a retried {@code committed()} again at once, with the same
+   * wakeup, until the request the woken call had sent is answered (71 failures in a row within 30
+   * ms with an idle broker, over 100 under load, where a bound of 100 stopped the replica;
+   * {@code WorkerIT}).
    */
   private <T> T outsidePoll(Supplier<T> call) {
+    return retryingWakeups(call, WAKEUP_RETRY_PATIENCE, "worker " + config.clientId());
+  }
+
+  /**
+   * Calls {@code call} until it returns without a {@link WakeupException}, the second and later
+   * retries a millisecond apart; an {@link IllegalStateException} naming {@code who} when wakeups
+   * still interrupt it after {@code patience}.
+   */
+  static <T> T retryingWakeups(Supplier<T> call, Duration patience, String who) {
+    long deadline = System.nanoTime() + patience.toNanos();
     for (int attempt = 1; ; attempt++) {
       try {
         return call.get();
       } catch (WakeupException e) {
-        if (attempt == MAX_STRAY_WAKEUPS) {
-          throw new IllegalStateException("worker " + config.clientId() + ": " + attempt + " wakeups in a row outside a poll", e);
+        if (System.nanoTime() - deadline >= 0) {
+          throw new IllegalStateException(who + ": a consumer call between polls was woken " + attempt + " times in "
+              + patience.toMillis() + " ms", e);
+        }
+        if (attempt > 1) {
+          LockSupport.parkNanos(WAKEUP_RETRY_PAUSE_NANOS);
         }
       }
     }

@@ -12,17 +12,23 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -296,6 +302,49 @@ class WorkerIT {
     }
     assertThat(perReplica.get("a")).as("replica a took work").isNotNull();
     assertThat(perReplica.get("b")).as("replica b took work").isNotNull();
+  }
+
+  /**
+   * The consumer fails a {@code committed()} retried right after a wakeup again, with the same
+   * wakeup, until the woken call's request is answered (kafka-clients 4.3.1, group protocol
+   * "consumer"); the worker's retry must outlast that however many times it happens.
+   */
+  @Test
+  void aCommittedOffsetsReadWokenBetweenPollsIsRetriedUntilItAnswers() throws Exception {
+    String in = infra.uniqueName("in");
+    Topics.create(infra.kafkaBootstrap(), 1, in);
+    TopicPartition partition = new TopicPartition(in, 0);
+    Map<String, Object> props = Map.of("bootstrap.servers", infra.kafkaBootstrap(), "group.id", infra.uniqueName("group"),
+        "group.protocol", "consumer", "enable.auto.commit", false);
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.assign(List.of(partition));
+      consumer.commitSync(Map.of(partition, new OffsetAndMetadata(7, "progress")));
+      int woken = 0;
+      for (int round = 0; round < 200; round++) {
+        long delayNanos = ThreadLocalRandom.current().nextLong(1_500_000); // lands before or during the call
+        Thread waker = Thread.ofPlatform().start(() -> {
+          LockSupport.parkNanos(delayNanos);
+          consumer.wakeup();
+        });
+        AtomicInteger calls = new AtomicInteger();
+        Map<TopicPartition, OffsetAndMetadata> committed = Worker.retryingWakeups(() -> {
+          calls.incrementAndGet();
+          return consumer.committed(Set.of(partition), Duration.ofSeconds(30));
+        }, Duration.ofSeconds(30), "round " + round);
+        waker.join();
+        assertThat(committed.get(partition)).as("round %d", round).isEqualTo(new OffsetAndMetadata(7, "progress"));
+        if (calls.get() > 1) {
+          woken++;
+        } else {
+          try {
+            consumer.poll(Duration.ZERO); // the wakeup came after the call: consume it before the next round
+          } catch (WakeupException expected) {
+            // consumed
+          }
+        }
+      }
+      assertThat(woken).as("rounds whose first call a wakeup interrupted").isPositive();
+    }
   }
 
   private Worker worker(String topic, int maxInFlight, RecordHandler handler) {
