@@ -71,7 +71,6 @@ final class HopHandler implements RecordHandler {
   static final String DECISION_CONTENT_TYPE = "application/json";
   private static final Logger LOG = LoggerFactory.getLogger(HopHandler.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final long REDIS_TIMEOUT_SECONDS = 30;
 
   private final Graph graph;
   private final String node;
@@ -715,16 +714,20 @@ final class HopHandler implements RecordHandler {
     }
   }
 
+  /**
+   * Waits for a Redis call. Without a timer of its own: every command of {@link MeshRedis} fails
+   * with a {@code RedisCommandTimeoutException} once the Redis URI's timeout passes (60 s by
+   * default), and a timed wait cost each hop a timer set and cancelled on the virtual threads'
+   * scheduler, 5-6% of the mesh's CPU per run at zero model latency (BENCHMARKS.md Run O).
+   */
   static <T> T await(CompletionStage<T> stage) {
     try {
-      return stage.toCompletableFuture().get(REDIS_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      return stage.toCompletableFuture().get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for Redis", e);
     } catch (java.util.concurrent.ExecutionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("Redis did not answer within " + REDIS_TIMEOUT_SECONDS + " s", e);
     }
   }
 }

@@ -2,10 +2,12 @@ package io.agentmesh.core.state;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -90,6 +92,11 @@ public final class MeshRedis implements AutoCloseable {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(clock, "clock");
     RedisClient client = RedisClient.create(RedisURI.create(redisUri));
+    // every command, the asynchronous ones too, fails with a RedisCommandTimeoutException once the
+    // URI's timeout has passed without an answer (60 s unless "?timeout=" says otherwise; Lettuce's
+    // default since 6.5, set here so it does not hang on one): callers wait without a timer of
+    // their own, which cost the hop path CPU (BENCHMARKS.md Run O)
+    client.setOptions(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled()).build());
     try {
       StatefulRedisConnection<String, byte[]> connection =
           client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
