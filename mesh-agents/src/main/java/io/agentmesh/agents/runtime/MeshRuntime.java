@@ -25,6 +25,8 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +63,8 @@ public final class MeshRuntime implements AutoCloseable {
   private final ToolBox tools;
   private final Map<String, NodeExecutor> executors = new ConcurrentHashMap<>();
   private WorkerSupervisor<Worker> supervisor;
+  /** The producer this runtime's at-least-once workers share (D-024); made when the first one starts. */
+  private final SharedProducer producers;
   private final NodeOutputSource replay;
   private final List<JoinApp> joins = new ArrayList<>();
   private final List<MeshRuntime> subGraphs = new ArrayList<>();
@@ -100,6 +104,9 @@ public final class MeshRuntime implements AutoCloseable {
     this.modelListener = modelListener;
     this.tools = new ToolBox(graph, http);
     this.supervisor = supervisor(restartPolicy);
+    this.producers = new SharedProducer(() -> new KafkaProducer<>(Worker.producerConfig(endpoints.kafkaBootstrap(),
+        graph.name() + ".shared-" + UUID.randomUUID().toString().substring(0, 8) + "-producer"),
+        new ByteArraySerializer(), new ByteArraySerializer()));
   }
 
   private WorkerSupervisor<Worker> supervisor(RestartPolicy policy) {
@@ -195,7 +202,7 @@ public final class MeshRuntime implements AutoCloseable {
           DeadLetters.of(record, graph.name(), node, null, error, group.deadLetterTopic(), codec, Clock.systemUTC())));
       WorkerListener listener = metrics.workerListener(node);
       // the supervisor calls this again, with the same settings, to replace the replica after a fatal error
-      Worker worker = supervisor.add(node, clientId, () -> Worker.create(config, handler, lastResort, listener).start());
+      Worker worker = supervisor.add(node, clientId, () -> Worker.create(config, handler, lastResort, listener, producers).start());
       started.add(worker);
       LOG.info("node {}: replica {} consuming {} (group {}, in flight up to {}, {})", node, clientId, group.inbound(),
           group.groupId(), group.maxInFlight(), plan.delivery().yamlName());
@@ -332,6 +339,7 @@ public final class MeshRuntime implements AutoCloseable {
         }
       }
     }
+    producers.close(); // the workers have released it: closes now
     subGraphs().forEach(MeshRuntime::close); // after the executors: no parent still waits on a child
     tools.close();
     models.close();

@@ -28,6 +28,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -59,7 +60,8 @@ import org.slf4j.LoggerFactory;
  * <p>At-least-once (D-020, {@link WorkerConfig#transactional()} false): no transaction. A record's
  * outputs are sent as soon as it completes, it counts as done once the broker has acknowledged
  * them, and the safe offsets are committed every 100 ms without waiting; a crash in between
- * publishes those outputs again from the checkpoints.
+ * publishes those outputs again from the checkpoints. The workers of a runtime then publish with
+ * one producer between them ({@link SharedProducer}, D-024).
  */
 public final class Worker implements AutoCloseable {
 
@@ -83,7 +85,9 @@ public final class Worker implements AutoCloseable {
   private final RecordHandler handler;
   private final FailureHandler failureHandler;
   private final KafkaConsumer<byte[], byte[]> consumer;
-  private final KafkaProducer<byte[], byte[]> producer;
+  private final Producer<byte[], byte[]> producer;
+  /** At-least-once in a runtime: the lease of the process's shared producer (D-024); null when the worker has its own. */
+  private final SharedProducer.Lease lease;
   private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
   private final ArrayDeque<ConsumerRecord<byte[], byte[]>> waiting = new ArrayDeque<>();
   private final Map<TopicPartition, PartitionProgress> progress = new HashMap<>();
@@ -112,19 +116,37 @@ public final class Worker implements AutoCloseable {
   private Exception asyncCommitFailure;
   private int sentSinceCommit;
 
-  private Worker(WorkerConfig config, RecordHandler handler, FailureHandler failureHandler, WorkerListener listener) {
+  private Worker(WorkerConfig config, RecordHandler handler, FailureHandler failureHandler, WorkerListener listener,
+                 SharedProducer shared) {
     this.config = config;
     this.handler = handler;
     this.failureHandler = failureHandler;
     this.listener = listener;
     this.consumer = new KafkaConsumer<>(consumerConfig(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    this.producer = new KafkaProducer<>(producerConfig(config), new ByteArraySerializer(), new ByteArraySerializer());
+    try {
+      this.lease = shared == null || config.transactional() ? null : shared.lease();
+    } catch (RuntimeException e) {
+      consumer.close(Duration.ZERO);
+      throw e;
+    }
+    this.producer = lease != null ? lease.producer()
+        : new KafkaProducer<>(producerConfig(config), new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  /** A worker for the given settings; {@link #start()} begins consuming. */
+  /** A worker for the given settings, with a producer of its own; {@link #start()} begins consuming. */
   public static Worker create(WorkerConfig config, RecordHandler handler, FailureHandler failureHandler, WorkerListener listener) {
+    return create(config, handler, failureHandler, listener, null);
+  }
+
+  /**
+   * As {@link #create(WorkerConfig, RecordHandler, FailureHandler, WorkerListener)}; an
+   * at-least-once worker publishes with a lease of {@code shared} (when not null) instead of a
+   * producer of its own.
+   */
+  static Worker create(WorkerConfig config, RecordHandler handler, FailureHandler failureHandler, WorkerListener listener,
+                       SharedProducer shared) {
     return new Worker(Objects.requireNonNull(config, "config"), Objects.requireNonNull(handler, "handler"),
-        Objects.requireNonNull(failureHandler, "failureHandler"), Objects.requireNonNull(listener, "listener"));
+        Objects.requireNonNull(failureHandler, "failureHandler"), Objects.requireNonNull(listener, "listener"), shared);
   }
 
   private static Map<String, Object> consumerConfig(WorkerConfig config) {
@@ -142,12 +164,19 @@ public final class Worker implements AutoCloseable {
   }
 
   private static Map<String, Object> producerConfig(WorkerConfig config) {
-    Map<String, Object> props = new HashMap<>();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    props.put(ProducerConfig.CLIENT_ID_CONFIG, config.clientId() + "-producer");
+    Map<String, Object> props = producerConfig(config.bootstrapServers(), config.clientId() + "-producer");
     if (config.transactional()) {
       props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.groupId() + "-" + UUID.randomUUID());
     }
+    props.putAll(config.producerOverrides());
+    return props;
+  }
+
+  /** The settings of a worker's producer, without a transactional id or overrides: also those of a {@link SharedProducer}. */
+  static Map<String, Object> producerConfig(String bootstrapServers, String clientId) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
@@ -158,7 +187,6 @@ public final class Worker implements AutoCloseable {
     // 2.4-4x in BENCHMARKS.md (worker diagnostic). Only retriable requests are affected.
     props.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 5);
     props.put(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, 50);
-    props.putAll(config.producerOverrides());
     return props;
   }
 
@@ -642,6 +670,9 @@ public final class Worker implements AutoCloseable {
 
   private void fail(Throwable e) {
     failure = e;
+    if (lease != null) {
+      lease.retire(); // the replacement gets a fresh producer, in case this error was the producer's
+    }
     state.set(State.FAILED);
     LOG.error("worker {}: stopped by a fatal error: {}", config.clientId(), e.toString(), e);
   }
@@ -651,6 +682,10 @@ public final class Worker implements AutoCloseable {
       consumer.close(Duration.ofSeconds(5));
     } catch (RuntimeException e) {
       LOG.debug("worker {}: consumer close: {}", config.clientId(), e.toString());
+    }
+    if (lease != null) {
+      lease.release(); // the shared producer stays open for the runtime's other workers
+      return;
     }
     try {
       producer.close(Duration.ofSeconds(5));
