@@ -718,7 +718,7 @@ final class HopHandler implements RecordHandler {
    * Waits for a Redis call. Without a timer of its own: every command of {@link MeshRedis} fails
    * with a {@code RedisCommandTimeoutException} once the Redis URI's timeout passes (60 s by
    * default), and a timed wait cost each hop a timer set and cancelled on the virtual threads'
-   * scheduler, 5-6% of the mesh's CPU per run at zero model latency (BENCHMARKS.md Run O).
+   * scheduler: 5-7% of the mesh's CPU per run at zero model latency (BENCHMARKS.md Run O).
    */
   static <T> T await(CompletionStage<T> stage) {
     try {

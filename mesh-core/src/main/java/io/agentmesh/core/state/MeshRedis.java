@@ -93,9 +93,10 @@ public final class MeshRedis implements AutoCloseable {
     Objects.requireNonNull(clock, "clock");
     RedisClient client = RedisClient.create(RedisURI.create(redisUri));
     // every command, the asynchronous ones too, fails with a RedisCommandTimeoutException once the
-    // URI's timeout has passed without an answer (60 s unless "?timeout=" says otherwise; Lettuce's
-    // default since 6.5, set here so it does not hang on one): callers wait without a timer of
-    // their own, which cost the hop path CPU (BENCHMARKS.md Run O)
+    // URI's timeout has passed without an answer (60 s unless "?timeout=" says otherwise). Lettuce's
+    // default since 6.5, set here all the same: callers wait for these futures without a timer of
+    // their own, which cost the hop path CPU (BENCHMARKS.md Run O), so no wait may be endless
+    // whatever a later version's default
     client.setOptions(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled()).build());
     try {
       StatefulRedisConnection<String, byte[]> connection =
