@@ -9,10 +9,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Kafka producer for the at-least-once workers of a process (D-024). The producer is
- * thread-safe, and one instance shared by several threads is generally faster than one each (its
- * javadoc): the records the workers send at about the same time go out in one produce request, on
- * one I/O thread. Measured: 7% less CPU per run for the 3-node pipeline at zero model latency
- * (BENCHMARKS.md Run O).
+ * thread-safe, and one instance shared by several threads is generally faster than one each
+ * ({@code KafkaProducer}'s javadoc): the records the workers send at about the same time go out in
+ * one produce request, on one I/O thread. Measured: 7% less CPU per run (in simulator units) for
+ * the 3-node pipeline at zero model latency (BENCHMARKS.md Run O).
  *
  * <p>Each worker leases it when it starts and releases it when it stops; the last release after
  * {@link #close()} closes it. A worker stopped by a fatal error retires the instance it leased: the
@@ -68,10 +68,7 @@ final class SharedProducer implements AutoCloseable {
     boolean last;
     synchronized (this) {
       instance.leases--;
-      last = instance.leases == 0 && (instance.retired || closed);
-      if (last && current == instance) {
-        current = null;
-      }
+      last = instance.leases == 0 && (instance.retired || closed); // neither is current any more
     }
     if (last) {
       instance.close();
