@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The at-least-once workers of a runtime publish with one producer between them (D-024): a
  * 3-node pipeline runs every run through it, a replica that stops hands it on open to the others
- * and to its successor, and the runtime's close closes it.
+ * and to the replica started beside it, and the runtime's close closes it.
  */
 @MeshInfraTest
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -52,7 +52,7 @@ class SharedProducerIT {
           - {from: a, to: b}
           - {from: b, to: c}
           - {from: c, to: END}
-        """.formatted(graphName, Append.class.getName(), Append.class.getName(), Append.class.getName());
+        """.formatted(graphName, Done.class.getName(), Done.class.getName(), Done.class.getName());
     try (MeshHarness mesh = MeshHarness.of(infra, graph, "delivery: at-least-once\ntopics: {partitions: 2}\n")) {
       MeshRuntime runtime = mesh.runtime();
       Worker firstOfA = runtime.startNode("a", 1).getFirst();
@@ -97,7 +97,7 @@ class SharedProducerIT {
   }
 
   /** Answers at once. */
-  public static final class Append implements Agent {
+  public static final class Done implements Agent {
     @Override
     public AgentOutput process(AgentInput input, AgentContext ctx) {
       return AgentOutput.text("done " + ctx.runId());
