@@ -115,6 +115,18 @@ final class CpuWindow {
     return simulator <= 0 ? null : Latencies.round((atEnd - atStart) / (double) simulator);
   }
 
+  /**
+   * Where a mesh pass's CPU went, as both mesh benchmarks report it: the CPU per run in simulator
+   * units, by thread group, and the broker's requests per run. Waits for the window's end.
+   */
+  Map<String, Object> meshBreakdown(long runs) throws InterruptedException {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("cpu_in_simulator_units", inSimulatorUnits());
+    out.put("cpu_ms_per_run_by_thread", byThreadPerRun(runs));
+    out.put("broker_requests_per_run", brokerRequestsPerRun(runs));
+    return out;
+  }
+
   /** Requests the embedded broker answered in the window per run, by type (produce, fetch); empty without one. */
   Map<String, Double> brokerRequestsPerRun(long runs) throws InterruptedException {
     marker.join();

@@ -170,9 +170,7 @@ final class DirectVsMeshBench {
       result.put("jvm_cpu_ms_per_run", inWindow.get() == 0 ? 0 : Latencies.round(cpuMillis / inWindow.get()));
       result.put("redis", cpu.redisPerRun(inWindow.get()));
       result.put("steal_pct", cpu.stealPercent());
-      result.put("cpu_in_simulator_units", cpu.inSimulatorUnits());
-      result.put("cpu_ms_per_run_by_thread", cpu.byThreadPerRun(inWindow.get()));
-      result.put("broker_requests_per_run", cpu.brokerRequestsPerRun(inWindow.get()));
+      result.putAll(cpu.meshBreakdown(inWindow.get()));
       result.put("failed", client.failed());
       result.put("drained", drained);
       result.put("lost", client.pending());

@@ -118,9 +118,7 @@ final class HopOverheadBench {
       report.put("jvm_cpu_ms_per_run", completedInWindow.get() == 0 ? 0 : Latencies.round(cpuMillis / completedInWindow.get()));
       report.put("redis", cpu.redisPerRun(completedInWindow.get()));
       report.put("steal_pct", cpu.stealPercent());
-      report.put("cpu_in_simulator_units", cpu.inSimulatorUnits());
-      report.put("cpu_ms_per_run_by_thread", cpu.byThreadPerRun(completedInWindow.get()));
-      report.put("broker_requests_per_run", cpu.brokerRequestsPerRun(completedInWindow.get()));
+      report.putAll(cpu.meshBreakdown(completedInWindow.get()));
       report.put("worker_transactions", transactionCosts);
       report.put("handler_mean_ms", Latencies.round(handlerMs));
       report.put("records_per_transaction", transactions == 0 ? 0 : Latencies.round(consumed / transactions));
