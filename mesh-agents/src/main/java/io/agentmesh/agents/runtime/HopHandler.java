@@ -218,7 +218,6 @@ final class HopHandler implements RecordHandler {
       // built from the record reports this node's tokens too
       HopSteps.Recorded recorded = await(redis.hopSteps().afterNode(toCheckpoint(hop, output), serviceMs, mayEnd));
       runRead = recorded.run();
-      metrics.tokens(node, output.tokensIn(), output.tokensOut());
       if (graph.guards().tokenBudget().isPresent() && recorded.tokens() > graph.guards().tokenBudget().getAsLong()) {
         throw RunFailure.of(ErrorCode.BUDGET_EXCEEDED, "run used " + recorded.tokens() + " tokens, over the budget of "
             + graph.guards().tokenBudget().getAsLong() + " (at node '" + node + "')");

@@ -50,14 +50,15 @@ final class LlmExecutor implements NodeExecutor {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final LlmNode node;
-  private final ModelCatalog models;
+  /** The node's model, measured under the node's name. */
+  private final ChatModel model;
   private final MeshRedis redis;
   private final ToolBox tools;
   private final RuntimeMetrics metrics;
 
   LlmExecutor(LlmNode node, ModelCatalog models, MeshRedis redis, ToolBox tools, RuntimeMetrics metrics) {
     this.node = node;
-    this.models = models;
+    this.model = metrics.metered(node.name(), node.model(), () -> models.model(node.model()));
     this.redis = redis;
     this.tools = tools;
     this.metrics = metrics;
@@ -80,7 +81,6 @@ final class LlmExecutor implements NodeExecutor {
     messages.add(ChatMessage.user(userPrompt));
     boolean json = node.output().format() == OutputSpec.Format.JSON;
     Map<String, AgentTool> declared = declaredTools();
-    ChatModel model = models.model(node.model());
     long tokensIn = 0;
     long tokensOut = 0;
     long modelMillis = 0;
@@ -177,7 +177,7 @@ final class LlmExecutor implements NodeExecutor {
       StringBuilder text = new StringBuilder();
       dropped.forEach(m -> text.append(m.role()).append(": ").append(m.content()).append('\n'));
       try {
-        ChatResponse summary = models.model(node.model()).complete(ChatRequest.builder()
+        ChatResponse summary = model.complete(ChatRequest.builder()
             .system("Summarise this conversation in a few sentences, keeping facts and decisions.")
             .user(text.toString()).build());
         return new Message("user", "Summary of the earlier conversation: " + summary.content());

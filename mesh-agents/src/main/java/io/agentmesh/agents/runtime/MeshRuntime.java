@@ -237,7 +237,7 @@ public final class MeshRuntime implements AutoCloseable {
     Node node = graph.node(name);
     return switch (node) {
       case LlmNode llm -> new LlmExecutor(llm, models, redis, tools, metrics);
-      case RouterNode router -> new RouterExecutor(router, models);
+      case RouterNode router -> new RouterExecutor(router, models, metrics);
       case JavaNode java -> new JavaExecutor(java, 3);
       case ToolNode tool -> new ToolExecutor(tool, tools.http(tool.tool()));
       case SubGraphNode sub -> new SubGraphExecutor(sub, plan.subGraph(name).orElseThrow(() -> new IllegalStateException(

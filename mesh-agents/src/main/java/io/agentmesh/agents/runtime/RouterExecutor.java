@@ -1,5 +1,6 @@
 package io.agentmesh.agents.runtime;
 
+import io.agentmesh.agents.model.ChatModel;
 import io.agentmesh.agents.model.ChatRequest;
 import io.agentmesh.agents.model.ChatResponse;
 import io.agentmesh.core.graph.RouterNode;
@@ -15,11 +16,14 @@ import java.util.Map;
 final class RouterExecutor implements NodeExecutor {
 
   private final RouterNode node;
-  private final ModelCatalog models;
+  /** The classifier's model, measured under the node's name; null without a classifier. */
+  private final ChatModel classifierModel;
 
-  RouterExecutor(RouterNode node, ModelCatalog models) {
+  RouterExecutor(RouterNode node, ModelCatalog models, RuntimeMetrics metrics) {
     this.node = node;
-    this.models = models;
+    this.classifierModel = node.classifier()
+        .map(c -> metrics.metered(node.name(), c.model(), () -> models.model(c.model())))
+        .orElse(null);
   }
 
   @Override
@@ -35,7 +39,7 @@ final class RouterExecutor implements NodeExecutor {
             + String.join(", ", classifier.labels()))
         .user(question)
         .build();
-    ChatResponse response = models.model(classifier.model()).complete(request);
+    ChatResponse response = classifierModel.complete(request);
     String answer = response.content() == null ? "" : response.content().trim().toLowerCase(Locale.ROOT);
     String label = classifier.labels().stream().filter(l -> l.toLowerCase(Locale.ROOT).equals(answer)).findFirst()
         .orElseGet(() -> classifier.labels().stream().filter(l -> answer.contains(l.toLowerCase(Locale.ROOT))).findFirst().orElse(""));

@@ -1,12 +1,17 @@
 package io.agentmesh.agents.runtime;
 
+import io.agentmesh.agents.model.ChatModel;
+import io.agentmesh.agents.model.ChatResponse;
+import io.agentmesh.agents.model.RetriesExhaustedException;
 import io.agentmesh.core.metrics.MeshMetric;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
@@ -30,13 +35,34 @@ final class RuntimeMetrics {
     counter(MeshMetric.CHECKPOINT_HITS, "graph", graph, "node", node).increment();
   }
 
-  void tokens(String node, long in, long out) {
-    if (in > 0) {
-      counter(MeshMetric.MODEL_TOKENS, "graph", graph, "node", node, "direction", "in").increment(in);
-    }
-    if (out > 0) {
-      counter(MeshMetric.MODEL_TOKENS, "graph", graph, "node", node, "direction", "out").increment(out);
-    }
+  /**
+   * Node {@code node}'s calls to the graph's model {@code model}, measured: each answer's latency
+   * (its retries and fallback included) and tokens, and the calls a request made beyond its first,
+   * whether it was answered or not. {@code model} is looked up at each call, so binding stays lazy.
+   */
+  ChatModel metered(String node, String model, Supplier<ChatModel> calls) {
+    Timer latency = Timer.builder(MeshMetric.MODEL_LATENCY.metricName())
+        .description(MeshMetric.MODEL_LATENCY.description())
+        .tags("graph", graph, "node", node, "model", model)
+        .publishPercentileHistogram()
+        .register(registry);
+    Counter retries = counter(MeshMetric.MODEL_RETRIES, "graph", graph, "node", node, "model", model);
+    Counter tokensIn = counter(MeshMetric.MODEL_TOKENS, "graph", graph, "node", node, "model", model, "direction", "in");
+    Counter tokensOut = counter(MeshMetric.MODEL_TOKENS, "graph", graph, "node", node, "model", model, "direction", "out");
+    return request -> {
+      ChatResponse answer;
+      try {
+        answer = calls.get().complete(request);
+      } catch (RetriesExhaustedException e) {
+        retries.increment(Math.max(0, e.attempts().size() - 1));
+        throw e;
+      }
+      latency.record(answer.latency());
+      retries.increment(answer.attempts() - 1);
+      tokensIn.increment(answer.usage().promptTokens());
+      tokensOut.increment(answer.usage().completionTokens());
+      return answer;
+    };
   }
 
   void toolCallRefused(String node) {
@@ -62,8 +88,15 @@ final class RuntimeMetrics {
   /** A worker listener that records consumption, production, in-flight and processing time of a node. */
   WorkerListener workerListener(String node) {
     // one gauge per node, shared by the node's replicas in this process
-    AtomicInteger inFlight = inFlightByNode.computeIfAbsent(node, n -> registry.gauge(MeshMetric.IN_FLIGHT.metricName(),
-        io.micrometer.core.instrument.Tags.of("graph", graph, "node", n), new AtomicInteger()));
+    AtomicInteger inFlight = inFlightByNode.computeIfAbsent(node, n -> {
+      AtomicInteger value = new AtomicInteger();
+      Gauge.builder(MeshMetric.IN_FLIGHT.metricName(), value, AtomicInteger::get)
+          .description(MeshMetric.IN_FLIGHT.description())
+          .tags("graph", graph, "node", n)
+          .strongReference(true)
+          .register(registry);
+      return value;
+    });
     Counter consumed = counter(MeshMetric.RECORDS_CONSUMED, "graph", graph, "node", node);
     Counter produced = counter(MeshMetric.RECORDS_PRODUCED, "graph", graph, "node", node);
     Counter transactions = counter(MeshMetric.TRANSACTIONS, "graph", graph, "node", node);

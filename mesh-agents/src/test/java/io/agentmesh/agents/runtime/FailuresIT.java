@@ -8,11 +8,13 @@ import io.agentmesh.infra.junit.SharedInfra;
 import io.agentmesh.infra.model.FaultKind;
 import io.agentmesh.infra.model.Faults;
 import io.agentmesh.infra.model.ModelBehaviour;
+import io.agentmesh.core.metrics.MeshMetric;
 import io.agentmesh.core.state.RunRecord;
 import io.agentmesh.schemas.avro.DeadLetter;
 import io.agentmesh.schemas.avro.ErrorCode;
 import io.agentmesh.schemas.avro.RunResult;
 import io.agentmesh.schemas.avro.RunStatus;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,19 +48,27 @@ class FailuresIT {
     infra.simulator().putModel(ModelBehaviour.builder(model).seed(1782)
         .faults(Faults.none().withError500(0.5)).defaultReply("answered").build());
     try (MeshHarness mesh = MeshHarness.of(infra, llmGraph("retry", model, "retries: 3"))) {
-      mesh.startAll();
+      MeshRuntime runtime = mesh.startAll();
       List<String> runs = submit(mesh, 3);
 
       Map<String, List<RunResult>> results = mesh.results(runs, WAIT);
 
+      long tokensOut = 0;
       for (String run : runs) {
         assertThat(results.get(run)).as("results of %s", run).hasSize(1);
         assertThat(results.get(run).getFirst().getStatus()).isEqualTo(RunStatus.SUCCEEDED);
         assertThat(ExamplesIT.text(results.get(run).getFirst())).isEqualTo("answered");
+        tokensOut += mesh.runRecord(run).orElseThrow().nodes().get("ask").tokensOut();
       }
       var stats = infra.simulator().stats().model(model);
       assertThat(stats.faults(FaultKind.ERROR_500)).isEqualTo(3);
       assertThat(stats.requests()).isEqualTo(6).isGreaterThan(runs.size());
+      // the node's requests as Prometheus sees them: three answered, three retries between them
+      MeterRegistry meters = mesh.meters(runtime);
+      assertThat(meters.get(MeshMetric.MODEL_LATENCY.metricName()).tags("node", "ask", "model", "m").timer().count()).isEqualTo(3);
+      assertThat(meters.get(MeshMetric.MODEL_RETRIES.metricName()).tags("node", "ask", "model", "m").counter().count()).isEqualTo(3);
+      assertThat(meters.get(MeshMetric.MODEL_TOKENS.metricName()).tags("node", "ask", "model", "m", "direction", "out")
+          .counter().count()).isPositive().isEqualTo(tokensOut);
     }
   }
 
@@ -67,7 +77,7 @@ class FailuresIT {
     String model = infra.uniqueName("sim-down");
     infra.simulator().putModel(ModelBehaviour.builder(model).faults(Faults.none().withError500(1.0)).build());
     try (MeshHarness mesh = MeshHarness.of(infra, llmGraph("exhausted", model, "retries: 1"))) {
-      mesh.startAll();
+      MeshRuntime runtime = mesh.startAll();
       String runId = infra.uniqueName("run");
       String task = "{\"question\": \"anyone there?\"}";
       mesh.submit(runId, task);
@@ -91,6 +101,9 @@ class FailuresIT {
       RunRecord record = mesh.runRecord(runId).orElseThrow();
       assertThat(record.status()).isEqualTo(io.agentmesh.core.state.RunStatus.FAILED);
       assertThat(record.error().orElseThrow().code()).isEqualTo("RETRIES_EXHAUSTED");
+      MeterRegistry meters = mesh.meters(runtime);
+      assertThat(meters.get(MeshMetric.MODEL_RETRIES.metricName()).tags("node", "ask", "model", "m").counter().count()).isEqualTo(1);
+      assertThat(meters.get(MeshMetric.MODEL_LATENCY.metricName()).tags("node", "ask", "model", "m").timer().count()).isZero();
     }
   }
 
