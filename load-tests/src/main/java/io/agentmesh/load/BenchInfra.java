@@ -77,6 +77,16 @@ final class BenchInfra implements AutoCloseable {
     return new Deployment(graph, TopicNames.of(plan.topicPrefix(), graph.name()), runtime, meters);
   }
 
+  /** A timer's total time and count at one moment. */
+  record Timed(double seconds, long count) {
+
+    /** Mean milliseconds of what was timed since {@code earlier}; 0 when nothing was. */
+    double meanMillisSince(Timed earlier) {
+      long n = count - earlier.count;
+      return n == 0 ? 0 : (seconds - earlier.seconds) * 1000 / n;
+    }
+  }
+
   /** One graph running on the benchmark's servers. */
   record Deployment(Graph graph, TopicNames topics, MeshRuntime runtime, MeterRegistry meters) implements AutoCloseable {
 
@@ -87,16 +97,15 @@ final class BenchInfra implements AutoCloseable {
       return gauge == null ? 0 : gauge.value();
     }
 
-    /** Total seconds and count of the node handlers' processing-time timers, summed over the graph's nodes. */
-    double[] handling() {
+    /** The totals now of a timer of the runtime's catalogue, summed over the graph's meters of that name. */
+    Timed timed(io.agentmesh.core.metrics.MeshMetric timer) {
       double seconds = 0;
-      double count = 0;
-      for (var timer : meters.find(io.agentmesh.core.metrics.MeshMetric.PROCESSING_TIME.metricName())
-          .tags("graph", graph.name()).timers()) {
-        seconds += timer.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS) / 1e9;
-        count += timer.count();
+      long count = 0;
+      for (var t : meters.find(timer.metricName()).tags("graph", graph.name()).timers()) {
+        seconds += t.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS) / 1e9;
+        count += t.count();
       }
-      return new double[] {seconds, count};
+      return new Timed(seconds, count);
     }
 
     /** The sum over the graph's nodes of a counter of the runtime's catalogue. */

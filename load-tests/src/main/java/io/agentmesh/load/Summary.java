@@ -43,6 +43,8 @@ final class Summary {
           hop.get("sent"), hop.get("completions_per_s"), hop.get("failed"), hop.get("lost"), pass, hop.get("transactions_per_s_per_node"),
           pass, hop.get("records_per_transaction"), hop.get("jvm_cpu_ms_per_run"));
       out.printf("  Redis per run: %s; CPU stolen by the hypervisor %s%%%n", hop.get("redis"), hop.get("steal_pct"));
+      out.printf("  model call mean %s ms (mesh.model.latency), %s ms as the run record keeps it (what is subtracted)%n",
+          hop.get("model_call_mean_ms"), hop.get("model_call_mean_ms_as_recorded"));
       out.printf("  handler (HopHandler.handle) mean %s ms%s%n", hop.get("handler_mean_ms"),
           transactional ? "; worker transactions: " + hop.get("worker_transactions") : "");
     }

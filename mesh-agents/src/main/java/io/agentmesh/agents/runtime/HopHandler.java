@@ -241,7 +241,7 @@ final class HopHandler implements RecordHandler {
     // a classifier router's label is not in its output (it passes its input on): record it in the
     // event, so deterministic replay can route the same way without calling the model
     byte[] decision = classifies() ? decisionJson(output) : null;
-    out.add(event(hop, RunEventType.NODE_COMPLETED, decision, DECISION_CONTENT_TYPE, serviceMs, output.modelMillis(),
+    out.add(event(hop, RunEventType.NODE_COMPLETED, decision, DECISION_CONTENT_TYPE, serviceMs, Math.round(output.modelMicros() / 1000.0),
         output.tokensIn(), output.tokensOut()));
     boolean ends = targets.contains(Edge.END);
     out.addAll(fanOut(hop, targets.stream().filter(t -> !t.equals(Edge.END)).toList(), output));
@@ -314,7 +314,7 @@ final class HopHandler implements RecordHandler {
       decision = LlmExecutor.parseDecision(recorded.decision(), DECISION_CONTENT_TYPE);
     }
     return new NodeOutput(recorded.payload(), recorded.contentType(), decision, Map.of(),
-        recorded.tokensIn(), recorded.tokensOut(), recorded.modelMillis());
+        recorded.tokensIn(), recorded.tokensOut(), recorded.modelMillis() * 1000);
   }
 
   /** A task whose input breaks the graph's input schema fails at once, naming the field, before any model call. */
@@ -655,7 +655,7 @@ final class HopHandler implements RecordHandler {
         })
         .orElseGet(() -> LlmExecutor.parseDecision(checkpoint.output(), checkpoint.contentType()));
     return new NodeOutput(checkpoint.output(), checkpoint.contentType(), decision, Map.of(),
-        checkpoint.tokensIn(), checkpoint.tokensOut(), checkpoint.modelLatencyMs());
+        checkpoint.tokensIn(), checkpoint.tokensOut(), checkpoint.modelMicros());
   }
 
   private Checkpoint toCheckpoint(Hop hop, NodeOutput output) {
@@ -667,7 +667,7 @@ final class HopHandler implements RecordHandler {
     }
     // the checkpoint's optional bytes carry the routing decision (a router's label is not its payload)
     return new Checkpoint(hop.getRunId(), node, hop.getInputId(), output.payload(), output.contentType(),
-        output.tokensIn(), output.tokensOut(), output.modelMillis(), clock.instant(), Optional.ofNullable(decision));
+        output.tokensIn(), output.tokensOut(), output.modelMicros(), clock.instant(), Optional.ofNullable(decision));
   }
 
   /**

@@ -83,7 +83,7 @@ final class LlmExecutor implements NodeExecutor {
     Map<String, AgentTool> declared = declaredTools();
     long tokensIn = 0;
     long tokensOut = 0;
-    long modelMillis = 0;
+    long modelMicros = 0;
     for (int round = 0; ; round++) {
       ChatRequest.Builder request = ChatRequest.builder().messages(messages);
       declared.values().forEach(t -> request.tool(t.definition()));
@@ -95,14 +95,14 @@ final class LlmExecutor implements NodeExecutor {
       ChatResponse response = model.complete(request.build());
       tokensIn += response.usage().promptTokens();
       tokensOut += response.usage().completionTokens();
-      modelMillis += response.latency().toMillis();
+      modelMicros += response.latency().toNanos() / 1000;
       if (!response.hasToolCalls()) {
         String content = response.content() == null ? "" : response.content();
         remember(call, userPrompt, content);
         byte[] payload = content.getBytes(StandardCharsets.UTF_8);
         Object decision = json ? JSON.convertValue(JSON.readTree(payload), Map.class) : content;
         return new NodeOutput(payload, json ? "application/json" : "text/plain; charset=utf-8", decision, Map.of(),
-            tokensIn, tokensOut, modelMillis);
+            tokensIn, tokensOut, modelMicros);
       }
       if (round >= node.maxToolRounds()) {
         throw new IllegalStateException("node '" + node.name() + "': the model still asked for tools after "

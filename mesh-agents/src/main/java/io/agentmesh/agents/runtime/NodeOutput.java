@@ -12,10 +12,10 @@ import java.util.Objects;
  * @param stateUpdates changes to merge into the run's shared state
  * @param tokensIn prompt tokens used
  * @param tokensOut completion tokens used
- * @param modelMillis time spent in model calls
+ * @param modelMicros time spent in model calls, in microseconds
  */
 public record NodeOutput(byte[] payload, String contentType, Object decision, Map<String, Object> stateUpdates,
-                         long tokensIn, long tokensOut, long modelMillis) {
+                         long tokensIn, long tokensOut, long modelMicros) {
 
   public NodeOutput {
     Objects.requireNonNull(payload, "payload");

@@ -44,6 +44,6 @@ final class RouterExecutor implements NodeExecutor {
     String label = classifier.labels().stream().filter(l -> l.toLowerCase(Locale.ROOT).equals(answer)).findFirst()
         .orElseGet(() -> classifier.labels().stream().filter(l -> answer.contains(l.toLowerCase(Locale.ROOT))).findFirst().orElse(""));
     return new NodeOutput(call.payload(), call.contentType(), Map.of(classifier.field(), label), Map.of(),
-        response.usage().promptTokens(), response.usage().completionTokens(), response.latency().toMillis());
+        response.usage().promptTokens(), response.usage().completionTokens(), response.latency().toNanos() / 1000);
   }
 }

@@ -2,6 +2,7 @@ package io.agentmesh.agents.runtime;
 
 import io.agentmesh.schemas.serde.WireCodec;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.agentmesh.infra.junit.MeshInfraTest;
 import io.agentmesh.infra.junit.SharedInfra;
@@ -9,6 +10,7 @@ import io.agentmesh.infra.model.FaultKind;
 import io.agentmesh.infra.model.Faults;
 import io.agentmesh.infra.model.ModelBehaviour;
 import io.agentmesh.core.metrics.MeshMetric;
+import io.agentmesh.core.state.NodeVisit;
 import io.agentmesh.core.state.RunRecord;
 import io.agentmesh.schemas.avro.DeadLetter;
 import io.agentmesh.schemas.avro.ErrorCode;
@@ -54,18 +56,25 @@ class FailuresIT {
       Map<String, List<RunResult>> results = mesh.results(runs, WAIT);
 
       long tokensOut = 0;
+      long modelMicros = 0;
       for (String run : runs) {
         assertThat(results.get(run)).as("results of %s", run).hasSize(1);
         assertThat(results.get(run).getFirst().getStatus()).isEqualTo(RunStatus.SUCCEEDED);
         assertThat(ExamplesIT.text(results.get(run).getFirst())).isEqualTo("answered");
-        tokensOut += mesh.runRecord(run).orElseThrow().nodes().get("ask").tokensOut();
+        NodeVisit ask = mesh.runRecord(run).orElseThrow().nodes().get("ask");
+        tokensOut += ask.tokensOut();
+        modelMicros += ask.modelMicros();
       }
       var stats = infra.simulator().stats().model(model);
       assertThat(stats.faults(FaultKind.ERROR_500)).isEqualTo(3);
       assertThat(stats.requests()).isEqualTo(6).isGreaterThan(runs.size());
       // the node's requests as Prometheus sees them: three answered, three retries between them
       MeterRegistry meters = mesh.meters(runtime);
-      assertThat(meters.get(MeshMetric.MODEL_LATENCY.metricName()).tags("node", "ask", "model", "m").timer().count()).isEqualTo(3);
+      var latency = meters.get(MeshMetric.MODEL_LATENCY.metricName()).tags("node", "ask", "model", "m").timer();
+      assertThat(latency.count()).isEqualTo(3);
+      // the run records keep the same model time, to the microsecond (each call's rounded down)
+      assertThat(modelMicros).isPositive()
+          .isCloseTo((long) latency.totalTime(TimeUnit.MICROSECONDS), within(3L));
       assertThat(meters.get(MeshMetric.MODEL_RETRIES.metricName()).tags("node", "ask", "model", "m").counter().count()).isEqualTo(3);
       assertThat(meters.get(MeshMetric.MODEL_TOKENS.metricName()).tags("node", "ask", "model", "m", "direction", "out")
           .counter().count()).isPositive().isEqualTo(tokensOut);

@@ -16,7 +16,7 @@ import java.util.Optional;
  * @param contentType media type of the output, for example {@code application/json}
  * @param tokensIn prompt tokens the model call used
  * @param tokensOut completion tokens the model call used
- * @param modelLatencyMs how long the model call took
+ * @param modelMicros how long the node's model calls took, in microseconds
  * @param recordedAt when the output was recorded
  * @param hops the serialized outbound hops, when the runtime records them; empty otherwise
  */
@@ -28,7 +28,7 @@ public record Checkpoint(
     String contentType,
     long tokensIn,
     long tokensOut,
-    long modelLatencyMs,
+    long modelMicros,
     Instant recordedAt,
     Optional<byte[]> hops) {
 
@@ -40,16 +40,16 @@ public record Checkpoint(
     Objects.requireNonNull(contentType, "contentType");
     Objects.requireNonNull(recordedAt, "recordedAt");
     Objects.requireNonNull(hops, "hops");
-    if (tokensIn < 0 || tokensOut < 0 || modelLatencyMs < 0) {
+    if (tokensIn < 0 || tokensOut < 0 || modelMicros < 0) {
       throw new IllegalArgumentException("tokens and latency must not be negative: tokensIn=" + tokensIn
-          + ", tokensOut=" + tokensOut + ", modelLatencyMs=" + modelLatencyMs);
+          + ", tokensOut=" + tokensOut + ", modelMicros=" + modelMicros);
     }
   }
 
   /** A copy carrying the serialized outbound hops. */
   public Checkpoint withHops(byte[] serializedHops) {
     return new Checkpoint(runId, node, inputId, output, contentType, tokensIn, tokensOut,
-        modelLatencyMs, recordedAt, Optional.of(serializedHops));
+        modelMicros, recordedAt, Optional.of(serializedHops));
   }
 
   /** Compares byte contents, not array identity. */
@@ -58,7 +58,7 @@ public record Checkpoint(
     return other instanceof Checkpoint c
         && runId.equals(c.runId) && node.equals(c.node) && inputId.equals(c.inputId)
         && Arrays.equals(output, c.output) && contentType.equals(c.contentType)
-        && tokensIn == c.tokensIn && tokensOut == c.tokensOut && modelLatencyMs == c.modelLatencyMs
+        && tokensIn == c.tokensIn && tokensOut == c.tokensOut && modelMicros == c.modelMicros
         && recordedAt.equals(c.recordedAt)
         && hops.isPresent() == c.hops.isPresent()
         && (hops.isEmpty() || Arrays.equals(hops.get(), c.hops.get()));
@@ -72,7 +72,7 @@ public record Checkpoint(
   @Override
   public String toString() {
     return "Checkpoint[" + runId + "/" + node + "/" + inputId + ", " + output.length + " bytes "
-        + contentType + ", tokens " + tokensIn + "/" + tokensOut + ", " + modelLatencyMs + " ms, at "
+        + contentType + ", tokens " + tokensIn + "/" + tokensOut + ", model " + modelMicros + " us, at "
         + recordedAt + (hops.isPresent() ? ", hops " + hops.get().length + " bytes" : "") + "]";
   }
 }

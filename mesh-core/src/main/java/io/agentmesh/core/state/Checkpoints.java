@@ -28,6 +28,8 @@ public final class Checkpoints {
   private static final String CONTENT_TYPE = "contentType";
   private static final String TOKENS_IN = "tokensIn";
   private static final String TOKENS_OUT = "tokensOut";
+  private static final String MODEL_US = "modelUs";
+  /** Whole milliseconds, as versions before {@link #MODEL_US} wrote it; read when that is absent. */
   private static final String MODEL_LATENCY_MS = "modelLatencyMs";
   private static final String RECORDED_AT = "recordedAt";
   private static final String HOPS = "hops";
@@ -70,7 +72,7 @@ public final class Checkpoints {
     pair(args, CONTENT_TYPE, bytes(checkpoint.contentType()));
     pair(args, TOKENS_IN, bytes(checkpoint.tokensIn()));
     pair(args, TOKENS_OUT, bytes(checkpoint.tokensOut()));
-    pair(args, MODEL_LATENCY_MS, bytes(checkpoint.modelLatencyMs()));
+    pair(args, MODEL_US, bytes(checkpoint.modelMicros()));
     pair(args, RECORDED_AT, bytes(checkpoint.recordedAt().toEpochMilli()));
     checkpoint.hops().ifPresent(hops -> pair(args, HOPS, hops));
     return args;
@@ -113,7 +115,7 @@ public final class Checkpoints {
         text(f.get(CONTENT_TYPE)),
         Long.parseLong(text(f.get(TOKENS_IN))),
         Long.parseLong(text(f.get(TOKENS_OUT))),
-        Long.parseLong(text(f.get(MODEL_LATENCY_MS))),
+        f.containsKey(MODEL_US) ? Long.parseLong(text(f.get(MODEL_US))) : Long.parseLong(text(f.get(MODEL_LATENCY_MS))) * 1000,
         Instant.ofEpochMilli(Long.parseLong(text(f.get(RECORDED_AT)))),
         Optional.ofNullable(f.get(HOPS))));
   }

@@ -117,7 +117,7 @@ public final class HopSteps {
     String runId = checkpoint.runId();
     String node = checkpoint.node();
     byte[] now = bytes(redis.clock().millis());
-    List<byte[]> increments = RunRecords.finishIncrements(node, serviceMs, checkpoint.modelLatencyMs(),
+    List<byte[]> increments = RunRecords.finishIncrements(node, serviceMs, checkpoint.modelMicros(),
         checkpoint.tokensIn(), checkpoint.tokensOut());
     String[] keys = {redis.keys().run(runId), redis.keys().checkpoint(runId, node, checkpoint.inputId())};
     List<byte[]> args = new ArrayList<>(24 + increments.size());

@@ -10,7 +10,7 @@ import java.util.Optional;
  * @param started when it last started
  * @param finished when it last finished
  * @param serviceMs total time spent in the node
- * @param modelMs total time spent waiting for models
+ * @param modelMicros total time spent waiting for models, in microseconds
  * @param tokensIn total prompt tokens
  * @param tokensOut total completion tokens
  * @param attempts how many times it started (retries and loop rounds included)
@@ -20,7 +20,13 @@ public record NodeVisit(
     Optional<Instant> started,
     Optional<Instant> finished,
     long serviceMs,
-    long modelMs,
+    long modelMicros,
     long tokensIn,
     long tokensOut,
-    long attempts) {}
+    long attempts) {
+
+  /** {@link #modelMicros} in milliseconds, rounded. */
+  public long modelMs() {
+    return Math.round(modelMicros / 1000.0);
+  }
+}

@@ -47,6 +47,8 @@ public final class RunRecords {
   static final String N_STARTED = "started";
   static final String N_FINISHED = "finished";
   private static final String N_SERVICE_MS = "serviceMs";
+  private static final String N_MODEL_US = "modelUs";
+  /** Whole milliseconds, as versions before {@link #N_MODEL_US} wrote it; added to it when read. */
   private static final String N_MODEL_MS = "modelMs";
   private static final String N_TOKENS_IN = "tokensIn";
   private static final String N_TOKENS_OUT = "tokensOut";
@@ -122,13 +124,13 @@ public final class RunRecords {
   }
 
   /** The field, increment pairs that record a node's finish: its times and tokens, and the run's tokens. */
-  static List<byte[]> finishIncrements(String node, long serviceMs, long modelMs, long tokensIn, long tokensOut) {
-    if (serviceMs < 0 || modelMs < 0 || tokensIn < 0 || tokensOut < 0) {
+  static List<byte[]> finishIncrements(String node, long serviceMs, long modelMicros, long tokensIn, long tokensOut) {
+    if (serviceMs < 0 || modelMicros < 0 || tokensIn < 0 || tokensOut < 0) {
       throw new IllegalArgumentException("times and tokens must not be negative");
     }
     return List.of(
         bytes(nodeField(node, N_SERVICE_MS)), bytes(serviceMs),
-        bytes(nodeField(node, N_MODEL_MS)), bytes(modelMs),
+        bytes(nodeField(node, N_MODEL_US)), bytes(modelMicros),
         bytes(nodeField(node, N_TOKENS_IN)), bytes(tokensIn),
         bytes(nodeField(node, N_TOKENS_OUT)), bytes(tokensOut),
         bytes(TOKENS_IN), bytes(tokensIn),
@@ -283,7 +285,7 @@ public final class RunRecords {
     Map<String, NodeVisit> nodes = new HashMap<>();
     perNode.forEach((node, m) -> nodes.put(node, new NodeVisit(node,
         instant(m.get(N_STARTED)), instant(m.get(N_FINISHED)),
-        number(m.get(N_SERVICE_MS)), number(m.get(N_MODEL_MS)),
+        number(m.get(N_SERVICE_MS)), number(m.get(N_MODEL_US)) + number(m.get(N_MODEL_MS)) * 1000,
         number(m.get(N_TOKENS_IN)), number(m.get(N_TOKENS_OUT)), number(m.get(N_ATTEMPTS)))));
     Optional<RunError> error = Optional.ofNullable(text(f.get(ERROR_CODE)))
         .map(code -> new RunError(code, Objects.requireNonNullElse(text(f.get(ERROR_MESSAGE)), ""),

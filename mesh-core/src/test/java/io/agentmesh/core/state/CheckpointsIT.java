@@ -45,6 +45,23 @@ class CheckpointsIT {
   }
 
   @Test
+  void readsTheWholeMillisecondsOfACheckpointAnEarlierVersionWroteAsMicroseconds() {
+    String key = redis.keys().checkpoint(runId, "writer", "in-1");
+    await(redis.commands().hset(key, java.util.Map.of("output", utf8("old"), "contentType", utf8("text/plain"),
+        "tokensIn", utf8("1"), "tokensOut", utf8("2"), "modelLatencyMs", utf8("870"), "recordedAt", utf8("1700000000000"))));
+    await(redis.commands().pexpire(key, 60_000));
+
+    Checkpoint found = await(redis.checkpoints().find(runId, "writer", "in-1")).orElseThrow();
+
+    assertThat(found.modelMicros()).isEqualTo(870_000);
+    assertThat(found.tokensOut()).isEqualTo(2);
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
   void keepsTheFirstCheckpointWhenADuplicateSavesAnother() {
     assertThat(await(redis.checkpoints().saveIfAbsent(checkpoint("in-1", "first")))).isTrue();
     assertThat(await(redis.checkpoints().saveIfAbsent(checkpoint("in-1", "second")))).isFalse();

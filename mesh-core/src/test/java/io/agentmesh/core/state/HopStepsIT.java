@@ -111,6 +111,7 @@ class HopStepsIT {
     NodeVisit writer = run.nodes().get("writer");
     assertThat(writer.finished()).isPresent();
     assertThat(writer.serviceMs()).isEqualTo(40);
+    assertThat(writer.modelMicros()).isEqualTo(870_432);
     assertThat(writer.modelMs()).isEqualTo(870);
     assertThat(writer.tokensIn()).isEqualTo(120);
 
@@ -133,7 +134,7 @@ class HopStepsIT {
     assertThat(summed.tokensIn()).isEqualTo(240);
     assertThat(summed.tokensOut()).isEqualTo(70);
     assertThat(summed.nodes().get("writer").serviceMs()).isEqualTo(65);
-    assertThat(summed.nodes().get("writer").modelMs()).isEqualTo(1740);
+    assertThat(summed.nodes().get("writer").modelMicros()).isEqualTo(1_740_864);
     assertThat(summed.nodes().get("writer").tokensOut()).isEqualTo(70);
 
     Checkpoint free = new Checkpoint(runId, "router", "in-2", "x".getBytes(StandardCharsets.UTF_8), "text/plain",
@@ -148,6 +149,6 @@ class HopStepsIT {
 
   private Checkpoint checkpoint(String inputId, String output) {
     return new Checkpoint(runId, "writer", inputId, output.getBytes(StandardCharsets.UTF_8), "text/plain",
-        120, 35, 870, Instant.now().truncatedTo(ChronoUnit.MILLIS), Optional.of("{}".getBytes(StandardCharsets.UTF_8)));
+        120, 35, 870_432, Instant.now().truncatedTo(ChronoUnit.MILLIS), Optional.of("{}".getBytes(StandardCharsets.UTF_8)));
   }
 }

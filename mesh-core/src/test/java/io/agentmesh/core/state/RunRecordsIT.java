@@ -50,7 +50,7 @@ class RunRecordsIT {
     await(finished("planner", 40, 30, 100, 20));
     assertThat(await(started("writer"))).isEqualTo(1);
     assertThat(await(started("writer"))).isEqualTo(2);
-    await(finished("writer", 90, 80, 300, 50));
+    await(finished("writer", 90, 80_600, 300, 50));
     assertThat(await(runs.addHops(runId, 2))).isEqualTo(2);
     assertThat(await(runs.succeed(runId, "mesh.research.results/0@17"))).isTrue();
 
@@ -64,7 +64,8 @@ class RunRecordsIT {
     NodeVisit writer = run.nodes().get("writer");
     assertThat(writer.attempts()).isEqualTo(2);
     assertThat(writer.serviceMs()).isEqualTo(90);
-    assertThat(writer.modelMs()).isEqualTo(80);
+    assertThat(writer.modelMicros()).isEqualTo(80_600);
+    assertThat(writer.modelMs()).as("rounded").isEqualTo(81);
     assertThat(writer.started()).isPresent();
     assertThat(writer.finished()).isPresent();
     assertThat(run.tokensIn()).isEqualTo(400);
@@ -188,9 +189,19 @@ class RunRecordsIT {
     });
   }
 
+  @Test
+  void addsTheWholeMillisecondsAnEarlierVersionRecordedToANodesModelTime() {
+    await(runs.create(runId, "research", "3"));
+    await(finished("writer", 10, 2_500, 0, 0));
+    // a worker of an earlier version, during a rolling upgrade, counted whole milliseconds
+    await(redis.commands().hincrby(redis.keys().run(runId), "node:writer:modelMs", 3));
+
+    assertThat(await(runs.get(runId)).orElseThrow().nodes().get("writer").modelMicros()).isEqualTo(5_500);
+  }
+
   /** Records a node's finish as a hop does, with its output for input "in-1". */
-  private CompletionStage<HopSteps.Recorded> finished(String node, long serviceMs, long modelMs, long tokensIn, long tokensOut) {
+  private CompletionStage<HopSteps.Recorded> finished(String node, long serviceMs, long modelMicros, long tokensIn, long tokensOut) {
     return redis.hopSteps().afterNode(new Checkpoint(runId, node, "in-1", "out".getBytes(StandardCharsets.UTF_8), "text/plain",
-        tokensIn, tokensOut, modelMs, Instant.now(), Optional.empty()), serviceMs, false);
+        tokensIn, tokensOut, modelMicros, Instant.now(), Optional.empty()), serviceMs, false);
   }
 }
