@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -58,8 +59,9 @@ import org.slf4j.LoggerFactory;
  * cheap.
  *
  * <p>At-least-once (D-020, {@link WorkerConfig#transactional()} false): no transaction. A record's
- * outputs are sent as soon as it completes, it counts as done once the broker has acknowledged
- * them, and the safe offsets are committed every 100 ms without waiting; a crash in between
+ * outputs are sent as soon as it completes, by its handler's thread, it counts as done once the
+ * broker has acknowledged them, and the safe offsets are committed every 100 ms without waiting; a
+ * crash in between
  * publishes those outputs again from the checkpoints. The workers of a runtime then publish with
  * one producer between them ({@link SharedProducer}, D-024).
  */
@@ -91,7 +93,8 @@ public final class Worker implements AutoCloseable {
   private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
   private final ArrayDeque<ConsumerRecord<byte[], byte[]>> waiting = new ArrayDeque<>();
   private final Map<TopicPartition, PartitionProgress> progress = new HashMap<>();
-  private final Map<TopicPartition, Integer> generations = new HashMap<>();
+  /** Written by the poll thread; read by handlers too (at-least-once: whether a record's outputs are still wanted). */
+  private final Map<TopicPartition, Integer> generations = new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -110,6 +113,8 @@ public final class Worker implements AutoCloseable {
   private final ConcurrentLinkedQueue<Completion> acknowledged = new ConcurrentLinkedQueue<>();
   /** At-least-once: the first failed send since the last pass. */
   private final AtomicReference<KafkaException> sendFailure = new AtomicReference<>();
+  /** At-least-once: an error other than Kafka's that a send met (the producer closed, a bug); it stops the worker. */
+  private final AtomicReference<RuntimeException> sendError = new AtomicReference<>();
   private long lastOffsetCommit = System.nanoTime();
   private int completedSinceCommit;
   /** At-least-once: an asynchronous commit the broker refused for good (set inside a poll). */
@@ -360,11 +365,21 @@ public final class Worker implements AutoCloseable {
       } catch (Throwable t) {
         outcome = fenced(record, t);
       }
-      completions.add(new Completion(partition, record.offset(), generation, outcome, System.nanoTime() - began));
-      if (polling && wakeupSent.compareAndSet(false, true)) {
-        consumer.wakeup(); // once per poll: the pass that follows takes every completion queued by then
-      } else if (idleWaiting) {
-        completed.release();
+      Completion completion = new Completion(partition, record.offset(), generation, outcome, System.nanoTime() - began, false);
+      if (!config.transactional() && !outcome.redeliver() && generation == generations.getOrDefault(partition, 0)) {
+        // at-least-once: the outputs go out from here, not after the poll thread has been woken to
+        // take the completion; that hand-off was on every hop's path (D-020)
+        send(completion);
+        completion = completion.sent();
+      }
+      completions.add(completion);
+      if (idleWaiting) {
+        completed.release(); // the poll thread waits for room (partitions paused): this completion made some
+      } else if (!completion.outputsSent() && polling && wakeupSent.compareAndSet(false, true)) {
+        // once per poll: the pass that follows takes every completion queued by then. A completion
+        // whose outputs are out needs no pass at once: its acknowledgement is taken at the next
+        // fetch or poll timeout, which the periodic commit waits for anyway
+        consumer.wakeup();
       }
     });
   }
@@ -479,8 +494,8 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
-   * The at-least-once pass (D-020): each completed record's outputs are sent at once, and the
-   * record counts as done for its partition only when the broker has acknowledged all of them; the
+   * The at-least-once pass (D-020): each completed record's outputs were sent by its handler's
+   * thread as it finished (see {@link #publish} for the rest), and the record counts as done for its partition only when the broker has acknowledged all of them; the
    * safe offsets are committed every {@link #OFFSET_COMMIT_INTERVAL_NANOS} (and when forced), so
    * the poll thread never waits for a produce and rarely for a commit. A failed send rewinds every
    * partition to its committed offset, as an aborted transaction does; acknowledgements of the
@@ -501,6 +516,10 @@ public final class Worker implements AutoCloseable {
         runAfterCommit(done.outcome());
       }
     }
+    RuntimeException broken = sendError.get();
+    if (broken != null) {
+      throw broken;
+    }
     KafkaException failed = sendFailure.getAndSet(null);
     if (failed != null) {
       if (failed instanceof AuthorizationException || failed instanceof OutOfOrderSequenceException) {
@@ -518,8 +537,20 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  /** Sends a completed record's outputs; the last acknowledgement queues it as done. */
+  /** Takes a completed record at the poll thread: sends its outputs unless its handler already has. */
   private void publish(Completion completion) {
+    if (!completion.outputsSent()) {
+      send(completion);
+    }
+    sentSinceCommit += completion.outcome().records().size();
+  }
+
+  /**
+   * Sends a completed record's outputs; the last acknowledgement queues it as done. Called by the
+   * record's handler thread, or by the poll thread for a record whose handler did not (its
+   * partition had moved on meanwhile: the poll thread then discards it before this).
+   */
+  private void send(Completion completion) {
     List<ProducerRecord<byte[], byte[]>> outputs = completion.outcome().records();
     if (outputs.isEmpty()) {
       acknowledged.add(completion);
@@ -538,9 +569,11 @@ public final class Worker implements AutoCloseable {
       } catch (KafkaException e) { // e.g. no buffer space within max.block.ms: handled like a failed send
         sendFailure.compareAndSet(null, e);
         return;
+      } catch (RuntimeException e) { // thrown at the poll thread's next pass, not lost with a handler thread
+        sendError.compareAndSet(null, e);
+        return;
       }
     }
-    sentSinceCommit += outputs.size();
   }
 
   /**
@@ -778,5 +811,12 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  private record Completion(TopicPartition partition, long offset, int generation, Outcome outcome, long nanos) {}
+  /** A handled record; {@code outputsSent}: its handler thread has sent its outputs (at-least-once). */
+  private record Completion(TopicPartition partition, long offset, int generation, Outcome outcome, long nanos,
+                            boolean outputsSent) {
+
+    Completion sent() {
+      return new Completion(partition, offset, generation, outcome, nanos, true);
+    }
+  }
 }

@@ -92,6 +92,33 @@ class WorkerIT {
   }
 
   @Test
+  void atLeastOnceSendsARecordsOutputsFromItsHandlerWhileThePollThreadIsBusy() throws Exception {
+    String in = infra.uniqueName("in");
+    String out = infra.uniqueName("out");
+    Topics.create(infra.kafkaBootstrap(), 1, in, out);
+    Topics.produce(infra.kafkaBootstrap(), in, 2);
+    RecordHandler upper = record ->
+        Outcome.of(List.of(new ProducerRecord<>(out, record.key(), text(record).toUpperCase().getBytes(StandardCharsets.UTF_8))));
+    // the poll thread dispatches the second record only after the first one's handler has started;
+    // it then waits, inside its own dispatch, until the first one's output is on the topic
+    CountDownLatch firstOutputSeen = new CountDownLatch(1);
+    WorkerListener holdsThePollThread = new WorkerListener() {
+      @Override
+      public void recordStarted(ConsumerRecord<byte[], byte[]> record) {
+        if (record.offset() == 1 && !Topics.readCommitted(infra.kafkaBootstrap(), out, 1, Duration.ofSeconds(15)).isEmpty()) {
+          firstOutputSeen.countDown();
+        }
+      }
+    };
+    try (Worker worker = Worker.create(config(infra.uniqueName("group"), in, 10).withTransactional(false), upper,
+        deadLetterTo(out), holdsThePollThread).start()) {
+      assertThat(firstOutputSeen.await(30, TimeUnit.SECONDS)).as("first output published while the poll thread was held").isTrue();
+      assertThat(Topics.readCommitted(infra.kafkaBootstrap(), out, 2, Duration.ofSeconds(30))).extracting(ConsumerRecord::value)
+          .containsExactlyInAnyOrder("TASK-0", "TASK-1");
+    }
+  }
+
+  @Test
   void keepsAThousandRecordsInFlightOnOnePartition() throws Exception {
     String in = infra.uniqueName("in");
     Topics.create(infra.kafkaBootstrap(), 1, in);
