@@ -71,6 +71,7 @@ final class HopHandler implements RecordHandler {
   static final String DECISION_CONTENT_TYPE = "application/json";
   private static final Logger LOG = LoggerFactory.getLogger(HopHandler.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final MessageDigest SHA_256 = sha256();
 
   private final Graph graph;
   private final String node;
@@ -292,6 +293,16 @@ final class HopHandler implements RecordHandler {
     return graph.node(node) instanceof io.agentmesh.core.graph.RouterNode router && router.classifier().isPresent();
   }
 
+  private static MessageDigest sha256() {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      digest.clone(); // the JDK's implementation clones; fail here, at class load, if one does not
+      return digest;
+    } catch (NoSuchAlgorithmException | CloneNotSupportedException e) {
+      throw new IllegalStateException("SHA-256 is not available as a cloneable MessageDigest", e);
+    }
+  }
+
   private static byte[] decisionJson(NodeOutput output) {
     try {
       return JSON.writeValueAsBytes(output.decision());
@@ -461,10 +472,10 @@ final class HopHandler implements RecordHandler {
         plain.add(target);
       }
     }
-    String fanOutId = sha256Hex(in.getInputId() + "|" + node + "|fan").substring(0, 24);
+    boolean fans = plain.size() > 1;
+    String fanOutId = fans ? sha256Hex(in.getInputId() + "|" + node + "|fan").substring(0, 24) : null;
     for (int i = 0; i < plain.size(); i++) {
       String target = plain.get(i);
-      boolean fans = plain.size() > 1;
       FanOut branch = fans ? new FanOut(fanOutId, target, i, plain.size()) : in.getFanOut();
       hops.add(forward(in, target, output.payload(), output.contentType(), branch,
           fans ? enclosing(in) : in.getEnclosingFanOuts(), target));
@@ -659,13 +670,9 @@ final class HopHandler implements RecordHandler {
   }
 
   private Checkpoint toCheckpoint(Hop hop, NodeOutput output) {
-    byte[] decision;
-    try {
-      decision = JSON.writeValueAsBytes(output.decision());
-    } catch (java.io.IOException e) {
-      decision = null;
-    }
-    // the checkpoint's optional bytes carry the routing decision (a router's label is not its payload)
+    // the checkpoint's optional bytes carry a classifier router's routing decision (its label is
+    // not its payload); every other node's decision is its output parsed again (fromCheckpoint)
+    byte[] decision = classifies() ? decisionJson(output) : null;
     return new Checkpoint(hop.getRunId(), node, hop.getInputId(), output.payload(), output.contentType(),
         output.tokensIn(), output.tokensOut(), output.modelMicros(), clock.instant(), Optional.ofNullable(decision));
   }
@@ -706,11 +713,14 @@ final class HopHandler implements RecordHandler {
 
 
   static String sha256Hex(String text) {
+    MessageDigest digest;
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
+      // a copy of a prototype: looking the algorithm up among the providers was most of the cost
+      digest = (MessageDigest) SHA_256.clone();
+    } catch (CloneNotSupportedException e) {
       throw new IllegalStateException(e);
     }
+    return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
   }
 
   /**

@@ -67,4 +67,43 @@ class CheckpointIT {
       assertThat(results.get(runId)).extracting(ExamplesIT::text).containsOnly(ExamplesIT.text(first));
     }
   }
+  @Test
+  void routesARedeliveredJsonOutputFromItsCheckpointAsItDidTheFirstTime() throws Exception {
+    String model = infra.uniqueName("sim-pick");
+    infra.simulator().putModel(ModelBehaviour.builder(model).defaultReply("{\"kind\": \"b\"}").build());
+    String name = infra.uniqueName("ckpt-route");
+    try (MeshHarness mesh = MeshHarness.of(infra, """
+        name: %s
+        models:
+          m: {baseUrl: "%s", model: %s, timeout: 5s}
+        nodes:
+          pick:
+            type: llm
+            model: m
+            prompt: "Pick a branch for {{input.topic}}"
+            output: {format: json, schema: {type: object, required: [kind], properties: {kind: {type: string}}}}
+          a: {type: java, class: %s}
+          b: {type: java, class: %s}
+        edges:
+          - {from: START, to: pick}
+          - {from: pick, to: a, when: "output.kind == 'a'"}
+          - {from: pick, to: b, when: "output.kind == 'b'"}
+          - {from: a, to: END}
+          - {from: b, to: END}
+        """.formatted(name, infra.simulator().baseUrl(), model, GuardsIT.Echo.class.getName(), GuardsIT.Echo.class.getName()))) {
+      MeshRuntime runtime = mesh.startAll();
+      String runId = infra.uniqueName("run");
+      mesh.submit(runId, "{\"topic\": \"routing\"}");
+      assertThat(mesh.result(runId, WAIT).getStatus()).isEqualTo(RunStatus.SUCCEEDED);
+
+      runtime = mesh.redeliverFromStart(runtime, "pick");
+
+      // the checkpoint keeps the output alone; the route is decided from it again, the same way
+      List<Hop> hops = mesh.hops("pick", "b", 2, WAIT);
+      assertThat(hops).hasSize(2);
+      assertThat(hops.get(1).getInputId()).isEqualTo(hops.get(0).getInputId());
+      assertThat(infra.simulator().stats().model(model).requests()).isEqualTo(1);
+      assertThat(mesh.meters(runtime).get("mesh.checkpoint.hits").tag("node", "pick").counter().count()).isEqualTo(1);
+    }
+  }
 }
