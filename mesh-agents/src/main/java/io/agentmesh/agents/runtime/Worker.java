@@ -59,11 +59,10 @@ import org.slf4j.LoggerFactory;
  * cheap.
  *
  * <p>At-least-once (D-020, {@link WorkerConfig#transactional()} false): no transaction. A record's
- * outputs are sent as soon as it completes, by its handler's thread, it counts as done once the
- * broker has acknowledged them, and the safe offsets are committed every 100 ms without waiting; a
- * crash in between
- * publishes those outputs again from the checkpoints. The workers of a runtime then publish with
- * one producer between them ({@link SharedProducer}, D-024).
+ * handler sends its outputs as it returns (D-026), the record counts as done once the broker has
+ * acknowledged them, and the safe offsets are committed every 100 ms without waiting; a crash in
+ * between publishes those outputs again from the checkpoints. The workers of a runtime then publish
+ * with one producer between them ({@link SharedProducer}, D-024).
  */
 public final class Worker implements AutoCloseable {
 
@@ -367,8 +366,8 @@ public final class Worker implements AutoCloseable {
       }
       Completion completion = new Completion(partition, record.offset(), generation, outcome, System.nanoTime() - began, false);
       if (!config.transactional() && !outcome.redeliver() && generation == generations.getOrDefault(partition, 0)) {
-        // at-least-once: the outputs go out from here, not after the poll thread has been woken to
-        // take the completion; that hand-off was on every hop's path (D-020)
+        // at-least-once: the handler sends its record's outputs itself, so the poll thread need
+        // not be woken for them (D-026)
         send(completion);
         completion = completion.sent();
       }
@@ -495,11 +494,12 @@ public final class Worker implements AutoCloseable {
 
   /**
    * The at-least-once pass (D-020): each completed record's outputs were sent by its handler's
-   * thread as it finished (see {@link #publish} for the rest), and the record counts as done for its partition only when the broker has acknowledged all of them; the
-   * safe offsets are committed every {@link #OFFSET_COMMIT_INTERVAL_NANOS} (and when forced), so
-   * the poll thread never waits for a produce and rarely for a commit. A failed send rewinds every
-   * partition to its committed offset, as an aborted transaction does; acknowledgements of the
-   * abandoned attempt arrive with an old generation and are ignored.
+   * thread as it finished (D-026), and the record counts as done for its partition only when the
+   * broker has acknowledged all of them; the safe offsets are committed every
+   * {@link #OFFSET_COMMIT_INTERVAL_NANOS} (and when forced), so the poll thread never waits for a
+   * produce and rarely for a commit. A failed send rewinds every partition to its committed offset,
+   * as an aborted transaction does; acknowledgements of the abandoned attempt arrive with an old
+   * generation and are ignored.
    */
   private void publishCompleted(boolean force) {
     if (!takeCompletions(this::publish)) {
@@ -537,7 +537,11 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  /** Takes a completed record at the poll thread: sends its outputs unless its handler already has. */
+  /**
+   * Takes a completed record of the current attempt at the poll thread. Its handler has sent its
+   * outputs (a handler skips that only for a partition that moved on, whose completions are
+   * discarded before this); sending them here otherwise keeps a record from ever being left unsent.
+   */
   private void publish(Completion completion) {
     if (!completion.outputsSent()) {
       send(completion);
@@ -545,11 +549,7 @@ public final class Worker implements AutoCloseable {
     sentSinceCommit += completion.outcome().records().size();
   }
 
-  /**
-   * Sends a completed record's outputs; the last acknowledgement queues it as done. Called by the
-   * record's handler thread, or by the poll thread for a record whose handler did not (its
-   * partition had moved on meanwhile: the poll thread then discards it before this).
-   */
+  /** Sends a completed record's outputs; the last acknowledgement queues it as done. Any thread. */
   private void send(Completion completion) {
     List<ProducerRecord<byte[], byte[]>> outputs = completion.outcome().records();
     if (outputs.isEmpty()) {
