@@ -72,7 +72,7 @@ class FailuresIT {
       MeterRegistry meters = mesh.meters(runtime);
       var latency = meters.get(MeshMetric.MODEL_LATENCY.metricName()).tags("node", "ask", "model", "m").timer();
       assertThat(latency.count()).isEqualTo(3);
-      // the run records keep the same model time, to the microsecond (each call's rounded down)
+      // the run records keep the same model time, to the microsecond (each call's time rounded down)
       assertThat(modelMicros).isPositive()
           .isCloseTo((long) latency.totalTime(TimeUnit.MICROSECONDS), within(3L));
       assertThat(meters.get(MeshMetric.MODEL_RETRIES.metricName()).tags("node", "ask", "model", "m").counter().count()).isEqualTo(3);

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -47,7 +48,7 @@ class CheckpointsIT {
   @Test
   void readsTheWholeMillisecondsOfACheckpointAnEarlierVersionWroteAsMicroseconds() {
     String key = redis.keys().checkpoint(runId, "writer", "in-1");
-    await(redis.commands().hset(key, java.util.Map.of("output", utf8("old"), "contentType", utf8("text/plain"),
+    await(redis.commands().hset(key, Map.of("output", utf8("old"), "contentType", utf8("text/plain"),
         "tokensIn", utf8("1"), "tokensOut", utf8("2"), "modelLatencyMs", utf8("870"), "recordedAt", utf8("1700000000000"))));
     await(redis.commands().pexpire(key, 60_000));
 
@@ -55,10 +56,6 @@ class CheckpointsIT {
 
     assertThat(found.modelMicros()).isEqualTo(870_000);
     assertThat(found.tokensOut()).isEqualTo(2);
-  }
-
-  private static byte[] utf8(String text) {
-    return text.getBytes(StandardCharsets.UTF_8);
   }
 
   @Test
@@ -113,5 +110,9 @@ class CheckpointsIT {
   private Checkpoint checkpoint(String inputId, String output) {
     return new Checkpoint(runId, "writer", inputId, output.getBytes(StandardCharsets.UTF_8), "text/plain",
         120, 35, 870, Instant.now().truncatedTo(ChronoUnit.MILLIS), Optional.empty());
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
   }
 }
