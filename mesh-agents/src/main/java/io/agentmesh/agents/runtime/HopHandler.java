@@ -86,6 +86,8 @@ final class HopHandler implements RecordHandler {
   private final boolean mayEnd;
   private final Optional<InputSchema> inputSchema;
   private final NodeOutputSource replay;
+  /** Whether the node is a router whose classifier model picks the route (its label is not its output). */
+  private final boolean classifies;
 
   HopHandler(Graph graph, String node, TopicNames topics, WireCodec codec, MeshRedis redis, NodeExecutor executor,
              RuntimeMetrics metrics, Clock clock) {
@@ -107,6 +109,7 @@ final class HopHandler implements RecordHandler {
     this.mayEnd = graph.outgoing(node).stream().anyMatch(edge -> edge.to().contains(Edge.END));
     this.inputSchema = InputSchema.of(graph);
     this.replay = replay;
+    this.classifies = graph.node(node) instanceof io.agentmesh.core.graph.RouterNode router && router.classifier().isPresent();
   }
 
   @Override
@@ -241,7 +244,7 @@ final class HopHandler implements RecordHandler {
     }
     // a classifier router's label is not in its output (it passes its input on): record it in the
     // event, so deterministic replay can route the same way without calling the model
-    byte[] decision = classifies() ? decisionJson(output) : null;
+    byte[] decision = classifies ? decisionJson(output) : null;
     out.add(event(hop, RunEventType.NODE_COMPLETED, decision, DECISION_CONTENT_TYPE, serviceMs, Math.round(output.modelMicros() / 1000.0),
         output.tokensIn(), output.tokensOut()));
     boolean ends = targets.contains(Edge.END);
@@ -286,11 +289,7 @@ final class HopHandler implements RecordHandler {
   }
 
   private boolean callsModels() {
-    return executor instanceof LlmExecutor || classifies();
-  }
-
-  private boolean classifies() {
-    return graph.node(node) instanceof io.agentmesh.core.graph.RouterNode router && router.classifier().isPresent();
+    return executor instanceof LlmExecutor || classifies;
   }
 
   private static MessageDigest sha256() {
@@ -317,7 +316,7 @@ final class HopHandler implements RecordHandler {
         RunFailure.deadLetter(ErrorCode.MODEL_ERROR, "deterministic replay: no recorded output for run " + hop.getRunId()
             + ", node '" + node + "', input " + hop.getInputId() + "; the model was not called", null));
     Object decision = LlmExecutor.parseDecision(recorded.payload(), recorded.contentType());
-    if (classifies()) {
+    if (classifies) {
       if (recorded.decision() == null) {
         throw RunFailure.deadLetter(ErrorCode.MODEL_ERROR, "deterministic replay: classifier router '" + node
             + "' has no recorded label for run " + hop.getRunId() + " (recorded before labels were kept); the model was not called", null);
@@ -672,7 +671,7 @@ final class HopHandler implements RecordHandler {
   private Checkpoint toCheckpoint(Hop hop, NodeOutput output) {
     // the checkpoint's optional bytes carry a classifier router's routing decision (its label is
     // not its payload); every other node's decision is its output parsed again (fromCheckpoint)
-    byte[] decision = classifies() ? decisionJson(output) : null;
+    byte[] decision = classifies ? decisionJson(output) : null;
     return new Checkpoint(hop.getRunId(), node, hop.getInputId(), output.payload(), output.contentType(),
         output.tokensIn(), output.tokensOut(), output.modelMicros(), clock.instant(), Optional.ofNullable(decision));
   }
