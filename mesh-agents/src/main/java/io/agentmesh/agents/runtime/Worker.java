@@ -128,7 +128,9 @@ public final class Worker implements AutoCloseable {
     this.listener = listener;
     this.consumer = new KafkaConsumer<>(consumerConfig(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     try {
-      this.lease = shared == null || config.transactional() ? null : shared.lease();
+      // a worker with producer settings of its own keeps a producer of its own: the shared one has none
+      boolean sharing = shared != null && !config.transactional() && config.producerOverrides().isEmpty();
+      this.lease = sharing ? shared.lease() : null;
     } catch (RuntimeException e) {
       consumer.close(Duration.ZERO);
       throw e;
@@ -145,7 +147,7 @@ public final class Worker implements AutoCloseable {
   /**
    * As {@link #create(WorkerConfig, RecordHandler, FailureHandler, WorkerListener)}; an
    * at-least-once worker publishes with a lease of {@code shared} (when not null) instead of a
-   * producer of its own.
+   * producer of its own, unless its config has producer overrides, which the shared one lacks.
    */
   static Worker create(WorkerConfig config, RecordHandler handler, FailureHandler failureHandler, WorkerListener listener,
                        SharedProducer shared) {

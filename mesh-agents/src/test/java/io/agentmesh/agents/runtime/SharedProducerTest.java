@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -89,5 +90,21 @@ class SharedProducerTest {
     assertThat(made.getFirst().closed()).as("b still holds it").isFalse();
     b.release();
     assertThat(made.getFirst().closed()).isTrue();
+  }
+  @Test
+  void aWorkerWithProducerSettingsOfItsOwnDoesNotLeaseTheSharedProducer() {
+    WorkerConfig plain = WorkerConfig.of("127.0.0.1:9", "group", "replica", List.of("in"), 10).withTransactional(false);
+    WorkerConfig tuned = new WorkerConfig(plain.bootstrapServers(), plain.groupId(), plain.clientId(), plain.topics(),
+        plain.maxInFlight(), plain.pollTimeout(), plain.shutdownGrace(), plain.consumerOverrides(),
+        Map.of("linger.ms", 5), false);
+    RecordHandler none = record -> Outcome.none();
+    FailureHandler nothing = (record, error) -> Outcome.none();
+
+    try (Worker sharing = Worker.create(plain, none, nothing, WorkerListener.NONE, shared)) {
+      assertThat(made).as("the plain worker leased the shared producer").hasSize(1);
+    }
+    try (Worker own = Worker.create(tuned, none, nothing, WorkerListener.NONE, shared)) {
+      assertThat(made).as("linger.ms=5 would be lost on the shared producer").hasSize(1);
+    }
   }
 }
