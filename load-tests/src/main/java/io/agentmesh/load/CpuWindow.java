@@ -97,6 +97,16 @@ final class CpuWindow {
     return HostCpu.stealPercent(hostAtStart, hostAtEnd);
   }
 
+  /**
+   * The percentage of the machine's CPU time in the window that its processes used (neither idle
+   * nor stolen), or null where {@code /proc/stat} cannot be read: near 100, the window's throughput
+   * was bound by the cores. Waits for the window's end.
+   */
+  Double busyPercent() throws InterruptedException {
+    marker.join();
+    return HostCpu.busyPercent(hostAtStart, hostAtEnd);
+  }
+
   /** CPU ms per run in the window by component, largest first ({@link ThreadCpu}). Waits for the window's end. */
   Map<String, Double> byThreadPerRun(long runs) throws InterruptedException {
     marker.join();

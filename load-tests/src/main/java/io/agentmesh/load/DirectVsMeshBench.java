@@ -78,6 +78,7 @@ final class DirectVsMeshBench {
     AtomicLong failures = new AtomicLong();
     double cpuMillis;
     Double steal;
+    Double busy;
     Double simulatorUnits;
     Map<String, Double> byThread;
     try (OpenAiChatModel client = OpenAiChatModel.create(endpoint)) {
@@ -117,6 +118,7 @@ final class DirectVsMeshBench {
       }
       cpuMillis = cpu.cpuMillis();
       steal = cpu.stealPercent();
+      busy = cpu.busyPercent();
       simulatorUnits = cpu.inSimulatorUnits();
       byThread = cpu.byThreadPerRun(inWindow.get());
     }
@@ -124,6 +126,7 @@ final class DirectVsMeshBench {
     result.put("runs_per_s", inWindow.get() / (double) options.durationSeconds());
     result.put("jvm_cpu_ms_per_run", inWindow.get() == 0 ? 0 : Latencies.round(cpuMillis / inWindow.get()));
     result.put("steal_pct", steal);
+    result.put("busy_pct", busy);
     result.put("cpu_in_simulator_units", simulatorUnits);
     result.put("cpu_ms_per_run_by_thread", byThread);
     result.put("failed", failures.get());
@@ -170,6 +173,7 @@ final class DirectVsMeshBench {
       result.put("jvm_cpu_ms_per_run", inWindow.get() == 0 ? 0 : Latencies.round(cpuMillis / inWindow.get()));
       result.put("redis", cpu.redisPerRun(inWindow.get()));
       result.put("steal_pct", cpu.stealPercent());
+      result.put("busy_pct", cpu.busyPercent());
       result.putAll(cpu.meshBreakdown(inWindow.get()));
       result.put("failed", client.failed());
       result.put("drained", drained);

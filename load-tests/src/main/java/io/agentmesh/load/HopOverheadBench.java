@@ -119,6 +119,7 @@ final class HopOverheadBench {
       report.put("jvm_cpu_ms_per_run", completedInWindow.get() == 0 ? 0 : Latencies.round(cpuMillis / completedInWindow.get()));
       report.put("redis", cpu.redisPerRun(completedInWindow.get()));
       report.put("steal_pct", cpu.stealPercent());
+      report.put("busy_pct", cpu.busyPercent());
       report.putAll(cpu.meshBreakdown(completedInWindow.get()));
       report.put("worker_transactions", transactionCosts);
       report.put("handler_mean_ms", Latencies.round(handlerMs));

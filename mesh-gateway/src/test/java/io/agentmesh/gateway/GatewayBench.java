@@ -154,7 +154,7 @@ public final class GatewayBench {
 
   /**
    * This JVM's CPU time, the part of it the benchmark's own threads used, the wall clock and the
-   * machine's ticks (for steal; null off Linux), at one moment: one at each end of the measured phase.
+   * machine's ticks (for steal and busy; null off Linux), at one moment: one at each end of the measured phase.
    */
   private record CpuMark(long processNanos, long benchThreadsNanos, long wallNanos, HostCpu host) {
 
@@ -230,6 +230,8 @@ public final class GatewayBench {
       CpuMark cpuAfter = CpuMark.now(clientThread, witness.thread.threadId());
       System.out.printf("measured: %s%n", measured.summary(seconds));
       System.out.printf("CPU stolen by the hypervisor while measured: %s%%%n", HostCpu.stealPercent(cpuBefore.host(), cpuAfter.host()));
+      System.out.printf("machine's CPU busy (neither idle nor stolen) while measured: %s%%%n",
+          HostCpu.busyPercent(cpuBefore.host(), cpuAfter.host()));
       long runs = Math.max(1, measured.ok.sum());
       double benchMs = (cpuAfter.benchThreadsNanos() - cpuBefore.benchThreadsNanos()) / 1e6;
       double allMs = (cpuAfter.processNanos() - cpuBefore.processNanos()) / 1e6;
