@@ -49,6 +49,11 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--rate", defaultValue = "500", description = "Hop-overhead runs/s (default ${DEFAULT-VALUE}).")
   private int hopRate;
 
+  @Option(names = "--raw-alongside-rate", defaultValue = "0",
+      description = "Messages/s of a raw Kafka probe run beside the hop benchmark's load, its latency reported beside the"
+          + " quiet reference's; 0 for none (default ${DEFAULT-VALUE}).")
+  private int rawAlongsideRate;
+
   @Option(names = "--inflight-rates", split = ",", defaultValue = "250,500,1000",
       description = "In-flight runs/s, one after another (default ${DEFAULT-VALUE}).")
   private List<Integer> inFlightRates;
@@ -56,8 +61,9 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--max-in-flight", defaultValue = "2048", description = "In-flight limit of the in-flight node (default ${DEFAULT-VALUE}).")
   private int maxInFlight;
 
-  @Option(names = "--concurrency", split = ",", defaultValue = "64",
-      description = "Outstanding runs, direct vs mesh; several give a row each (default ${DEFAULT-VALUE}).")
+  @Option(names = "--concurrency", split = ",", defaultValue = "64,256",
+      description = "Outstanding runs, direct vs mesh; several give a row each, and each side's best of them is its"
+          + " throughput (default ${DEFAULT-VALUE}).")
   private List<Integer> concurrencies;
 
   @Option(names = "--model-latencies", split = ",", defaultValue = "0,100",
@@ -82,8 +88,8 @@ public final class BenchMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    BenchOptions options = new BenchOptions(warmup, duration, rawRate, hopRate, inFlightRates, maxInFlight, concurrencies, modelLatencies,
-        payloadBytes, delivery);
+    BenchOptions options = new BenchOptions(warmup, duration, rawRate, hopRate, rawAlongsideRate, inFlightRates, maxInFlight,
+        concurrencies, modelLatencies, payloadBytes, delivery);
     Set<Benchmark> chosen = chosen();
     PrintWriter console = new PrintWriter(System.out, true);
     console.printf("graphs deployed with delivery %s%n", options.delivery());

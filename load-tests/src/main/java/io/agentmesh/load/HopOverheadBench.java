@@ -29,6 +29,10 @@ import org.HdrHistogram.Histogram;
  * <p>Per hop: a run is 3 hops as the mesh counts them (RunResult.hops; one per node, each consuming
  * its input and publishing its output in a transaction); it crosses 4 topics (ingress, a->b, b->c,
  * results). The headline divides by 3 hops; dividing by the 4 topic crossings is also reported.
+ *
+ * <p>With {@code --raw-alongside-rate}, a raw Kafka probe runs on the runs' schedule beside them:
+ * what a plain topic crossing costs while the machine carries this load, beside the quiet
+ * reference the verdicts use.
  */
 final class HopOverheadBench {
 
@@ -55,8 +59,19 @@ final class HopOverheadBench {
         throw new IllegalStateException("the pipeline did not answer a probe run within 60 s");
       }
       client.closedLoopWarmup("warm-" + name, task, 32, options.warmupSeconds());
+      RawKafkaBench.Probe probe = options.rawAlongsideRate() > 0 ? RawKafkaBench.Probe.open(infra, options.payloadBytes()) : null;
       double loadBefore = Machine.loadAverage();
       long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+      // the raw probe on the same schedule as the runs: its window is the hop's
+      CompletableFuture<Map<String, Object>> alongside = probe == null ? CompletableFuture.completedFuture(null)
+          : CompletableFuture.supplyAsync(() -> {
+            try (probe) {
+              return probe.measure(options.rawAlongsideRate(), options, start);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              throw new IllegalStateException("the raw probe beside the hop benchmark was interrupted", e);
+            }
+          }, runnable -> Thread.ofPlatform().name("bench-raw-alongside").start(runnable));
       long windowStart = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds());
       long windowEnd = windowStart + TimeUnit.SECONDS.toNanos(options.durationSeconds());
       java.util.concurrent.atomic.AtomicLong completedInWindow = new java.util.concurrent.atomic.AtomicLong();
@@ -88,6 +103,7 @@ final class HopOverheadBench {
           (index, intended) -> client.submit(name + "-" + index, task, intended, index >= warmupCount));
       long sendingEnded = System.nanoTime();
       marker.join();
+      Map<String, Object> rawAlongside = alongside.join();
       double transactions = deployment.total(MeshMetric.TRANSACTIONS) - atWindow[0];
       double consumed = deployment.total(MeshMetric.RECORDS_CONSUMED) - atWindow[1];
       double handlerMs = deployment.timed(MeshMetric.PROCESSING_TIME).meanMillisSince(timersAtWindow[0]);
@@ -135,6 +151,9 @@ final class HopOverheadBench {
       report.put("end_to_end_minus_model", overhead.toMap());
       report.put("per_hop_3_minus_model", overhead.dividedBy(HOPS).toMap());
       report.put("runs_without_model_time", subtracted.unrecorded());
+      if (rawAlongside != null) {
+        report.put("raw_alongside", rawAlongside);
+      }
       report.put("_latencies", e2e);
       report.put("_overhead", overhead);
       return report;

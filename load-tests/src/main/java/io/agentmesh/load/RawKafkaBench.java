@@ -27,30 +27,69 @@ final class RawKafkaBench {
 
   private RawKafkaBench() {}
 
-  /** Runs it; the report holds the latency of records sent after the warm-up. */
+  /** Runs it on a quiet broker; the report holds the latency of records sent after the warm-up. */
   static Map<String, Object> run(BenchInfra infra, BenchOptions options) throws Exception {
-    String topic = "bench.raw." + UUID.randomUUID().toString().substring(0, 8);
-    infra.admin().createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
-    int rate = options.rawRate();
-    long warmupCount = (long) rate * options.warmupSeconds();
-    long total = warmupCount + (long) rate * options.durationSeconds();
-    Histogram micros = Latencies.newHistogram();
-    double loadBefore = Machine.loadAverage();
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrap(),
-             ProducerConfig.ACKS_CONFIG, "all",
-             ProducerConfig.LINGER_MS_CONFIG, 0), new ByteArraySerializer(), new ByteArraySerializer());
-         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-             ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrap(),
-             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      TopicPartition partition = new TopicPartition(topic, 0);
-      consumer.assign(List.of(partition));
-      consumer.seekToEnd(List.of(partition));
-      consumer.position(partition);
-      producer.partitionsFor(topic);
+    try (Probe probe = Probe.open(infra, options.payloadBytes())) {
+      return probe.measure(options.rawRate(), options, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100));
+    }
+  }
+
+  /**
+   * A plain producer and consumer on a topic of their own, ready to measure: the reference on a
+   * quiet broker, or beside another benchmark's load on the same machine (what Kafka alone costs
+   * while the machine's cores are busy with that load).
+   */
+  static final class Probe implements AutoCloseable {
+
+    private final String topic;
+    private final int size;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+
+    private Probe(String topic, int size, KafkaProducer<byte[], byte[]> producer, KafkaConsumer<byte[], byte[]> consumer) {
+      this.topic = topic;
+      this.size = size;
+      this.producer = producer;
+      this.consumer = consumer;
+    }
+
+    /** Creates the topic and the clients, the consumer at the topic's end and the producer with its metadata. */
+    static Probe open(BenchInfra infra, int payloadBytes) throws Exception {
+      String topic = "bench.raw." + UUID.randomUUID().toString().substring(0, 8);
+      infra.admin().createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+      KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+          ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrap(),
+          ProducerConfig.ACKS_CONFIG, "all",
+          ProducerConfig.LINGER_MS_CONFIG, 0), new ByteArraySerializer(), new ByteArraySerializer());
+      KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrap(),
+          ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      Probe probe = new Probe(topic, Math.max(16, payloadBytes), producer, consumer);
+      try {
+        TopicPartition partition = new TopicPartition(topic, 0);
+        consumer.assign(List.of(partition));
+        consumer.seekToEnd(List.of(partition));
+        consumer.position(partition);
+        producer.partitionsFor(topic);
+        return probe;
+      } catch (RuntimeException e) {
+        probe.close();
+        throw e;
+      }
+    }
+
+    /**
+     * Sends {@code rate} records a second from {@code startNanos} (open loop) for the warm-up and
+     * the measured window of {@code options}, and reports the latency of those sent in the window.
+     */
+    Map<String, Object> measure(int rate, BenchOptions options, long startNanos) throws InterruptedException {
+      long warmupCount = (long) rate * options.warmupSeconds();
+      long total = warmupCount + (long) rate * options.durationSeconds();
+      Histogram micros = Latencies.newHistogram();
+      double loadBefore = Machine.loadAverage();
       long[] received = {0};
       Thread reader = Thread.ofPlatform().name("bench-raw-consumer").start(() -> {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.warmupSeconds() + options.durationSeconds() + 30L);
+        long deadline = startNanos + TimeUnit.SECONDS.toNanos(options.warmupSeconds() + options.durationSeconds() + 30L);
         while (received[0] < total && System.nanoTime() < deadline) {
           for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
             long now = System.nanoTime();
@@ -64,9 +103,7 @@ final class RawKafkaBench {
           }
         }
       });
-      int size = Math.max(16, options.payloadBytes());
-      long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
-      long sent = OpenLoop.run(rate, total, start, TimeUnit.SECONDS.toNanos(5), (index, intended) -> {
+      long sent = OpenLoop.run(rate, total, startNanos, TimeUnit.SECONDS.toNanos(5), (index, intended) -> {
         byte[] value = ByteBuffer.allocate(size).putLong(intended).putLong(index).array();
         producer.send(new ProducerRecord<>(topic, value));
       });
@@ -81,6 +118,15 @@ final class RawKafkaBench {
       report.put("load_average_1m", List.of(loadBefore, Machine.loadAverage()));
       report.put("_latencies", Latencies.of(micros));
       return report;
+    }
+
+    @Override
+    public void close() {
+      try {
+        producer.close();
+      } finally {
+        consumer.close();
+      }
     }
   }
 }

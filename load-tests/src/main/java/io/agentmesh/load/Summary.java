@@ -42,11 +42,15 @@ final class Summary {
       out.printf("  sent %s, completions/s %s, failed %s, lost %s, %ss/s per node %s, records per %s %s, JVM CPU ms per run %s%n",
           hop.get("sent"), hop.get("completions_per_s"), hop.get("failed"), hop.get("lost"), pass, hop.get("transactions_per_s_per_node"),
           pass, hop.get("records_per_transaction"), hop.get("jvm_cpu_ms_per_run"));
-      out.printf("  Redis per run: %s; CPU stolen by the hypervisor %s%%%n", hop.get("redis"), hop.get("steal_pct"));
+      out.printf("  Redis per run: %s; CPU stolen by the hypervisor %s%%, machine busy %s%%%n", hop.get("redis"),
+          hop.get("steal_pct"), hop.get("busy_pct"));
       out.printf("  model call mean %s ms (mesh.model.latency), %s ms as the run record keeps it (what is subtracted)%n",
           hop.get("model_call_mean_ms"), hop.get("model_call_mean_ms_as_recorded"));
       out.printf("  handler (HopHandler.handle) mean %s ms%s%n", hop.get("handler_mean_ms"),
           transactional ? "; worker transactions: " + hop.get("worker_transactions") : "");
+      if (hop.get("raw_alongside") instanceof Map<?, ?> alongside) {
+        line(out, "  raw kafka @" + alongside.get("rate_per_s") + "/s beside this load", (Latencies) alongside.get("_latencies"));
+      }
     }
     Map<String, Object> inflight = (Map<String, Object>) results.get("inflight");
     if (inflight != null) {
@@ -66,10 +70,17 @@ final class Summary {
             (double) m.get("runs_per_s"), m.get("jvm_cpu_ms_per_run"), (double) row.get("ratio"));
         out.printf("  direct model call: %s%n", d.get("model_call"));
         out.printf("  mesh Redis per run: %s%n", m.get("redis"));
-        out.printf("  CPU stolen by the hypervisor: direct %s%%, mesh %s%%%n", d.get("steal_pct"), m.get("steal_pct"));
+        out.printf("  CPU stolen by the hypervisor: direct %s%%, mesh %s%%; machine busy: direct %s%%, mesh %s%%%n",
+            d.get("steal_pct"), m.get("steal_pct"), d.get("busy_pct"), m.get("busy_pct"));
         out.printf("  CPU per run in simulator units (the host's speed cancels out): direct %s, mesh %s; mesh broker requests per run %s%n",
             d.get("cpu_in_simulator_units"), m.get("cpu_in_simulator_units"), m.get("broker_requests_per_run"));
         out.printf("  mesh CPU ms per run by thread: %s%n", m.get("cpu_ms_per_run_by_thread"));
+      }
+      for (Map<String, Object> best : (List<Map<String, Object>>) direct.get("best")) {
+        out.printf("model %3s ms, best of concurrency %s: direct %.1f runs/s (at %s), mesh %.1f runs/s (at %s), ratio %.3f%n",
+            best.get("model_latency_ms"), best.get("concurrencies"), (double) best.get("direct_runs_per_s"),
+            best.get("direct_at_concurrency"), (double) best.get("mesh_runs_per_s"), best.get("mesh_at_concurrency"),
+            (double) best.get("ratio"));
       }
     }
     out.println();
