@@ -39,7 +39,7 @@ final class Verdicts {
       // each side's best throughput over the concurrencies run (D-027); every row's ratio is in the report
       for (Map<String, Object> best : (List<Map<String, Object>>) direct.get("best")) {
         if (best.get("target") instanceof Double target) {
-          double ratio = (double) best.get("ratio");
+          double ratio = (double) best.get("mesh_runs_per_s") / (double) best.get("direct_runs_per_s"); // unrounded
           verdicts.put("mesh/direct >= " + target + " at " + best.get("model_latency_ms") + " ms, best of concurrency "
               + best.get("concurrencies"), verdict(ratio, target, ratio >= target));
         }
