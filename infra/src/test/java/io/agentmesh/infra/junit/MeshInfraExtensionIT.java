@@ -2,9 +2,11 @@ package io.agentmesh.infra.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +26,9 @@ class MeshInfraExtensionIT {
     String topic = first.uniqueName("ext");
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", first.kafkaBootstrap()))) {
       admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
-      assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains(topic);
+      // the controller has the topic; the broker answering listTopics learns of it a moment later
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+          assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains(topic));
     }
     RedisClient client = RedisClient.create(first.redisUri());
     try (StatefulRedisConnection<String, String> connection = client.connect()) {
