@@ -34,6 +34,14 @@ final class RawKafkaBench {
     }
   }
 
+  /** The reference's producer (acks=all, linger 0, bytes), also what the worker diagnostic feeds its worker with. */
+  static KafkaProducer<byte[], byte[]> plainProducer(String bootstrap) {
+    return new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.LINGER_MS_CONFIG, 0), new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
   /**
    * A plain producer and consumer on a topic of their own, ready to measure: the reference on a
    * quiet broker, or beside another benchmark's load on the same machine (what Kafka alone costs
@@ -57,10 +65,7 @@ final class RawKafkaBench {
     static Probe open(BenchInfra infra, int payloadBytes) throws Exception {
       String topic = "bench.raw." + UUID.randomUUID().toString().substring(0, 8);
       infra.admin().createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
-      KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-          ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrap(),
-          ProducerConfig.ACKS_CONFIG, "all",
-          ProducerConfig.LINGER_MS_CONFIG, 0), new ByteArraySerializer(), new ByteArraySerializer());
+      KafkaProducer<byte[], byte[]> producer = plainProducer(infra.bootstrap());
       KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
           ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrap(),
           ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer());

@@ -18,11 +18,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * A diagnostic between the raw reference and the mesh: one {@link Worker} whose handler forwards
@@ -72,10 +70,7 @@ final class WorkerHopBench {
     try (Worker worker = Worker.create(config,
              record -> Outcome.of(List.of(new ProducerRecord<>(out, record.key(), record.value()))),
              (record, error) -> Outcome.none(), counting).start();
-         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrap(),
-             ProducerConfig.ACKS_CONFIG, "all",
-             ProducerConfig.LINGER_MS_CONFIG, 0), new ByteArraySerializer(), new ByteArraySerializer());
+         KafkaProducer<byte[], byte[]> producer = RawKafkaBench.plainProducer(infra.bootstrap());
          KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
              ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrap(),
              ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
