@@ -13,6 +13,7 @@ import io.agentmesh.core.state.RunError;
 import io.agentmesh.core.state.RunRecord;
 import io.agentmesh.core.wire.IngressFormatException;
 import io.agentmesh.core.wire.IngressJson;
+import io.agentmesh.core.wire.JsonMappers;
 import io.agentmesh.core.wire.TaskInput;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -102,7 +103,7 @@ final class HttpApi {
     this.metrics = metrics;
     this.health = health;
     this.openApi = openApi;
-    this.json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    this.json = JsonMappers.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
     this.json.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
         .maxNestingDepth(limits.maxJsonDepth()).build());
   }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentmesh.core.state.NodeVisit;
 import io.agentmesh.core.state.RunRecord;
+import io.agentmesh.core.wire.JsonMappers;
 import io.agentmesh.schemas.avro.RunEvent;
 import io.agentmesh.schemas.avro.RunResult;
 import io.agentmesh.schemas.serde.WireCodec;
@@ -18,7 +19,7 @@ import java.util.Optional;
 /** The JSON the gateway answers with for results, events and run records. */
 final class RunJson {
 
-  static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = JsonMappers.create();
 
   private RunJson() {}
 

@@ -5,13 +5,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentmesh.core.wire.JsonMappers;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Maps requests to and answers from the OpenAI chat completions JSON. */
 final class OpenAiJson {
 
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    static final ObjectMapper MAPPER = JsonMappers.create();
     private static final int MAX_DETAIL = 300;
 
     /** A parsed 2xx answer, before the client adds latency and delivery details. */

@@ -1,5 +1,6 @@
 package io.agentmesh.agents.runtime;
 
+import io.agentmesh.core.wire.JsonMappers;
 import io.agentmesh.schemas.serde.WireCodec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,7 +26,7 @@ final class BranchFailures {
 
   /** Content type of a branch-failure hop. */
   static final String CONTENT_TYPE = "application/vnd.agentmesh.branch-failure+json";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.create();
 
   private BranchFailures() {}
 

@@ -17,6 +17,7 @@ import io.agentmesh.core.state.MeshRedis;
 import io.agentmesh.core.state.RunRecord;
 import io.agentmesh.core.state.RunRecords;
 import io.agentmesh.core.wire.IngressJson;
+import io.agentmesh.core.wire.JsonMappers;
 import io.agentmesh.core.wire.TaskInput;
 import io.agentmesh.core.wire.TopicNames;
 import io.agentmesh.schemas.avro.Budget;
@@ -70,7 +71,7 @@ final class HopHandler implements RecordHandler {
   /** Content type of the routing decision a classifier router records in its NODE_COMPLETED event. */
   static final String DECISION_CONTENT_TYPE = "application/json";
   private static final Logger LOG = LoggerFactory.getLogger(HopHandler.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.create();
   private static final MessageDigest SHA_256 = sha256();
 
   private final Graph graph;

@@ -8,6 +8,7 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import io.agentmesh.agents.model.ToolDefinition;
 import io.agentmesh.core.graph.HttpTool;
+import io.agentmesh.core.wire.JsonMappers;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
@@ -26,7 +27,7 @@ import java.util.stream.Collectors;
  */
 final class HttpToolClient implements AgentTool {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.create();
 
   private final HttpTool tool;
   private final HttpClient http;

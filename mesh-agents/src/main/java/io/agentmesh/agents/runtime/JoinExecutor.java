@@ -2,6 +2,7 @@ package io.agentmesh.agents.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.core.wire.JsonMappers;
 import io.agentmesh.schemas.avro.ErrorCode;
 import java.util.Map;
 
@@ -14,7 +15,7 @@ final class JoinExecutor implements NodeExecutor {
 
   /** Content type of a verdict that fails the run: {@code {"code": ErrorCode, "message": ...}}. */
   static final String FAILURE_TYPE = "application/vnd.agentmesh.join-failure+json";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.create();
 
   @Override
   public NodeOutput execute(NodeCall call) throws Exception {

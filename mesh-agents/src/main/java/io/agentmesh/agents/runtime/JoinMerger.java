@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentmesh.core.graph.CelReducer;
 import io.agentmesh.core.graph.JoinNode;
 import io.agentmesh.core.graph.JoinReducer;
+import io.agentmesh.core.wire.JsonMappers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -26,7 +27,7 @@ import java.util.function.Supplier;
 final class JoinMerger {
 
   static final String JSON_TYPE = "application/json";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.create();
 
   /** One branch's output, in the join's terms. */
   record Arrived(String id, int index, byte[] payload, String contentType) {

@@ -5,6 +5,7 @@ import io.agentmesh.core.MeshException;
 import io.agentmesh.core.graph.JoinNode;
 import io.agentmesh.core.state.ClaimCheck;
 import io.agentmesh.core.state.MeshRedis;
+import io.agentmesh.core.wire.JsonMappers;
 import io.agentmesh.core.wire.TopicNames;
 import io.agentmesh.schemas.avro.ErrorCode;
 import io.agentmesh.schemas.avro.FanOut;
@@ -55,7 +56,7 @@ final class JoinProcessor implements Processor<byte[], byte[], byte[], JoinProce
   static final Duration DONE_RETENTION = Duration.ofHours(1);
   static final Duration PENDING_RETENTION = Duration.ofDays(1);
   private static final Logger LOG = LoggerFactory.getLogger(JoinProcessor.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.create();
 
   /** A record for the sink: its topic and its value. */
   record Outgoing(String topic, byte[] value) {}

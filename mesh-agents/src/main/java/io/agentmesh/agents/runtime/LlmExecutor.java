@@ -16,6 +16,7 @@ import io.agentmesh.core.state.MemoryBound;
 import io.agentmesh.core.state.MeshRedis;
 import io.agentmesh.core.state.Message;
 import io.agentmesh.core.state.ToolEffect;
+import io.agentmesh.core.wire.JsonMappers;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -47,7 +48,7 @@ import org.slf4j.LoggerFactory;
 final class LlmExecutor implements NodeExecutor {
 
   private static final Logger LOG = LoggerFactory.getLogger(LlmExecutor.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.create();
 
   private final LlmNode node;
   /** The node's model, measured under the node's name. */

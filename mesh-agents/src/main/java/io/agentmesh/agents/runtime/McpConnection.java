@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentmesh.agents.model.ToolDefinition;
 import io.agentmesh.core.graph.McpServer;
+import io.agentmesh.core.wire.JsonMappers;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
 final class McpConnection implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(McpConnection.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.create();
 
   private final McpServer server;
   private McpSyncClient client;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentmesh.core.graph.SubGraphNode;
 import io.agentmesh.core.plan.Plan;
 import io.agentmesh.core.state.MeshRedis;
+import io.agentmesh.core.wire.JsonMappers;
 import io.agentmesh.core.wire.TopicNames;
 import io.agentmesh.schemas.avro.ErrorCode;
 import io.agentmesh.schemas.avro.RunResult;
@@ -51,7 +52,7 @@ final class SubGraphExecutor implements NodeExecutor, AutoCloseable {
 
   /** How often a waiting node looks whether its parent run was cancelled. */
   static final Duration CANCEL_POLL = Duration.ofMillis(250);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.create();
   private static final Duration DEFAULT_WAIT = Duration.ofMinutes(10);
 
   private final SubGraphNode node;

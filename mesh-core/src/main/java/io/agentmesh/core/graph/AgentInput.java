@@ -2,6 +2,7 @@ package io.agentmesh.core.graph;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.core.wire.JsonMappers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -16,7 +17,7 @@ import java.util.Objects;
  */
 public record AgentInput(byte[] payload, String contentType, Map<String, Object> state) {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.create();
 
   public AgentInput {
     payload = payload.clone();

@@ -2,6 +2,7 @@ package io.agentmesh.core.graph;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.core.wire.JsonMappers;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
@@ -15,7 +16,7 @@ import java.util.Objects;
  */
 public record AgentOutput(byte[] payload, String contentType, Map<String, Object> stateUpdates) {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.create();
 
   public AgentOutput {
     payload = payload.clone();

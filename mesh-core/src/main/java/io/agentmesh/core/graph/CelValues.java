@@ -3,6 +3,7 @@ package io.agentmesh.core.graph;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cel.common.values.NullValue;
+import io.agentmesh.core.wire.JsonMappers;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +12,7 @@ import java.util.Map;
 /** Converts JSON trees and plain Java values to the value types CEL's runtime expects. */
 final class CelValues {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.create();
 
   private CelValues() {}
 

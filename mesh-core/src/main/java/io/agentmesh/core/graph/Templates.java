@@ -2,6 +2,7 @@ package io.agentmesh.core.graph;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.core.wire.JsonMappers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +15,7 @@ final class Templates {
   static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([^}]*?)\\s*}}");
   static final Pattern VALID = Pattern.compile("input(\\.[A-Za-z_][A-Za-z0-9_]*)*|state\\.[A-Za-z_][A-Za-z0-9_]*|run\\.id");
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.create();
 
   private Templates() {}
 

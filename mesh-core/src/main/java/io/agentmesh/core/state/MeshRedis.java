@@ -1,7 +1,7 @@
 package io.agentmesh.core.state;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.agentmesh.core.wire.JsonMappers;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
@@ -51,7 +51,7 @@ public final class MeshRedis implements AutoCloseable {
   private final RedisKeys keys;
   private final Clock clock;
   private final ExecutorService userExecutor = Executors.newVirtualThreadPerTaskExecutor();
-  private final ObjectMapper json = JsonMapper.builder().build();
+  private final ObjectMapper json = JsonMappers.create();
 
   private final Checkpoints checkpoints;
   private final ToolEffects toolEffects;

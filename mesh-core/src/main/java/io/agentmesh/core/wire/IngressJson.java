@@ -31,7 +31,7 @@ public final class IngressJson {
       Set.of("runId", "input", "metadata", "deadline", "idempotencyKey");
 
   private static final ObjectMapper JSON =
-      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+      JsonMappers.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
   private IngressJson() {}
 

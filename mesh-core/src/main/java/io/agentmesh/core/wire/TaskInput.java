@@ -27,7 +27,7 @@ public record TaskInput(
     Optional<String> idempotencyKey,
     boolean enveloped) {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMappers.create();
 
   /** Content type of {@link #inputBytes()}. */
   public static final String CONTENT_TYPE = "application/json";
