@@ -98,10 +98,10 @@ final class BenchInfra implements AutoCloseable {
     }
 
     /** The totals now of a timer of the runtime's catalogue, summed over the graph's meters of that name. */
-    Timed timed(io.agentmesh.core.metrics.MeshMetric timer) {
+    Timed timed(io.agentmesh.core.metrics.MeshMetric timer, String... tags) {
       double seconds = 0;
       long count = 0;
-      for (var t : meters.find(timer.metricName()).tags("graph", graph.name()).timers()) {
+      for (var t : meters.find(timer.metricName()).tags("graph", graph.name()).tags(tags).timers()) {
         seconds += t.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS) / 1e9;
         count += t.count();
       }

@@ -90,7 +90,7 @@ final class HopOverheadBench {
       CpuWindow cpu = CpuWindow.of(windowStart, windowEnd, infra.redisUri());
       double[] atWindow = new double[2];
       ProducerStats[] producersAtWindow = new ProducerStats[1];
-      BenchInfra.Timed[] timersAtWindow = new BenchInfra.Timed[2];
+      BenchInfra.Timed[] timersAtWindow = new BenchInfra.Timed[4];
       Thread marker = Thread.ofVirtual().start(() -> {
         java.util.concurrent.locks.LockSupport.parkNanos(windowStart - System.nanoTime());
         atWindow[0] = deployment.total(MeshMetric.TRANSACTIONS);
@@ -98,6 +98,8 @@ final class HopOverheadBench {
         producersAtWindow[0] = ProducerStats.of(name + ".");
         timersAtWindow[0] = deployment.timed(MeshMetric.PROCESSING_TIME);
         timersAtWindow[1] = deployment.timed(MeshMetric.MODEL_LATENCY);
+        timersAtWindow[2] = deployment.timed(MeshMetric.STATE_LATENCY, "step", "before");
+        timersAtWindow[3] = deployment.timed(MeshMetric.STATE_LATENCY, "step", "after");
       });
       long sent = OpenLoop.run(rate, total, start, TimeUnit.SECONDS.toNanos(5),
           (index, intended) -> client.submit(name + "-" + index, task, intended, index >= warmupCount));
@@ -108,6 +110,8 @@ final class HopOverheadBench {
       double consumed = deployment.total(MeshMetric.RECORDS_CONSUMED) - atWindow[1];
       double handlerMs = deployment.timed(MeshMetric.PROCESSING_TIME).meanMillisSince(timersAtWindow[0]);
       double modelCallMs = deployment.timed(MeshMetric.MODEL_LATENCY).meanMillisSince(timersAtWindow[1]);
+      double beforeNodeMs = deployment.timed(MeshMetric.STATE_LATENCY, "step", "before").meanMillisSince(timersAtWindow[2]);
+      double afterNodeMs = deployment.timed(MeshMetric.STATE_LATENCY, "step", "after").meanMillisSince(timersAtWindow[3]);
       Map<String, Object> transactionCosts = ProducerStats.of(name + ".").perTransactionSince(producersAtWindow[0], transactions);
       double windowSeconds = (sendingEnded - windowStart) / 1e9;
       double cpuMillis = cpu.cpuMillis();
@@ -143,6 +147,9 @@ final class HopOverheadBench {
       // is what the measure minus model time subtracts: the two should agree
       report.put("model_call_mean_ms", Latencies.round(modelCallMs));
       report.put("model_call_mean_ms_as_recorded", Latencies.round(subtracted.recordedMillisPerCall()));
+      // the handler's two Redis round trips (mesh.state.latency): with the model call, most of its time
+      report.put("redis_before_node_mean_ms", Latencies.round(beforeNodeMs));
+      report.put("redis_after_node_mean_ms", Latencies.round(afterNodeMs));
       report.put("records_per_transaction", transactions == 0 ? 0 : Latencies.round(consumed / transactions));
       report.put("end_to_end", e2e.toMap());
       report.put("per_hop_3", e2e.dividedBy(HOPS).toMap());

@@ -46,7 +46,8 @@ final class Summary {
           hop.get("steal_pct"), hop.get("busy_pct"));
       out.printf("  model call mean %s ms (mesh.model.latency), %s ms as the run record keeps it (what is subtracted)%n",
           hop.get("model_call_mean_ms"), hop.get("model_call_mean_ms_as_recorded"));
-      out.printf("  handler (HopHandler.handle) mean %s ms%s%n", hop.get("handler_mean_ms"),
+      out.printf("  handler (HopHandler.handle) mean %s ms, its Redis round trips before / after the node %s / %s ms (mesh.state.latency)%s%n",
+          hop.get("handler_mean_ms"), hop.get("redis_before_node_mean_ms"), hop.get("redis_after_node_mean_ms"),
           transactional ? "; worker transactions: " + hop.get("worker_transactions") : "");
       if (hop.get("raw_alongside") instanceof Map<?, ?> alongside) {
         line(out, "  raw kafka @" + alongside.get("rate_per_s") + "/s beside this load", (Latencies) alongside.get("_latencies"));

@@ -32,6 +32,7 @@ import io.agentmesh.schemas.avro.RunStatus;
 import io.agentmesh.schemas.avro.Task;
 import io.agentmesh.schemas.avro.TraceContext;
 import io.agentmesh.schemas.serde.WireCodec;
+import io.micrometer.core.instrument.Timer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -89,6 +90,9 @@ final class HopHandler implements RecordHandler {
   private final NodeOutputSource replay;
   /** Whether the node is a router whose classifier model picks the route (its label is not its output). */
   private final boolean classifies;
+  /** The hop's two Redis round trips, timed (mesh.state.latency). */
+  private final Timer beforeNodeLatency;
+  private final Timer afterNodeLatency;
 
   HopHandler(Graph graph, String node, TopicNames topics, WireCodec codec, MeshRedis redis, NodeExecutor executor,
              RuntimeMetrics metrics, Clock clock) {
@@ -111,6 +115,8 @@ final class HopHandler implements RecordHandler {
     this.inputSchema = InputSchema.of(graph);
     this.replay = replay;
     this.classifies = graph.node(node) instanceof io.agentmesh.core.graph.RouterNode router && router.classifier().isPresent();
+    this.beforeNodeLatency = metrics.stateLatency(node, "before");
+    this.afterNodeLatency = metrics.stateLatency(node, "after");
   }
 
   @Override
@@ -196,7 +202,9 @@ final class HopHandler implements RecordHandler {
         return refused.get();
       }
     }
-    HopSteps.Started started = switch (await(starting)) {
+    HopSteps.Start start = await(starting);
+    beforeNodeLatency.record(System.nanoTime() - began, TimeUnit.NANOSECONDS);
+    HopSteps.Started started = switch (start) {
       case HopSteps.Started s -> s;
       case HopSteps.Cancelled c -> throw RunFailure.of(ErrorCode.CANCELLED, "run " + runId + " was cancelled");
       // admitted a moment ago, yet the record names another task: a redrive reopened the run in between
@@ -221,7 +229,9 @@ final class HopHandler implements RecordHandler {
       serviceMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
       // the node's finish is recorded with its checkpoint, before the run record is read: a result
       // built from the record reports this node's tokens too
+      long recording = System.nanoTime();
       HopSteps.Recorded recorded = await(redis.hopSteps().afterNode(toCheckpoint(hop, output), serviceMs, mayEnd));
+      afterNodeLatency.record(System.nanoTime() - recording, TimeUnit.NANOSECONDS);
       runRead = recorded.run();
       if (graph.guards().tokenBudget().isPresent() && recorded.tokens() > graph.guards().tokenBudget().getAsLong()) {
         throw RunFailure.of(ErrorCode.BUDGET_EXCEEDED, "run used " + recorded.tokens() + " tokens, over the budget of "

@@ -38,6 +38,11 @@ final class RuntimeMetrics {
         .register(registry);
   }
 
+  /** Node {@code node}'s Redis round trips at {@code step} of its hops ("before" or "after" the node runs). */
+  Timer stateLatency(String node, String step) {
+    return timer(MeshMetric.STATE_LATENCY, "graph", graph, "node", node, "step", step);
+  }
+
   void checkpointHit(String node) {
     counter(MeshMetric.CHECKPOINT_HITS, "graph", graph, "node", node).increment();
   }

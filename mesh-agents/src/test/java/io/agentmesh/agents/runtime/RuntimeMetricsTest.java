@@ -103,6 +103,7 @@ class RuntimeMetricsTest {
   private void exerciseAll() throws Exception {
     metrics.metered("ask", "fast", () -> request -> answer(Duration.ofMillis(2), 2, new Usage(1, 1))).complete(ASK);
     metrics.checkpointHit("ask");
+    metrics.stateLatency("ask", "before").record(Duration.ofNanos(300_000));
     metrics.toolCallRefused("ask");
     metrics.duplicateTask("ask");
     metrics.deadLetter("ask", "VALIDATION");

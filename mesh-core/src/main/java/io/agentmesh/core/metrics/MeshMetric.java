@@ -15,6 +15,7 @@ public enum MeshMetric {
   MODEL_LATENCY("mesh.model.latency", "Latency of a node's answered model requests, their retries and fallback included", Kind.TIMER, Tags.MODEL),
   MODEL_TOKENS("mesh.model.tokens", "Tokens of the answers a node's model requests got", Kind.COUNTER, List.of("graph", "node", "model", "direction")),
   MODEL_RETRIES("mesh.model.retries", "Model calls a node's requests made after their first (retries, the fallback's), answered or not", Kind.COUNTER, Tags.MODEL),
+  STATE_LATENCY("mesh.state.latency", "Redis round trips of a node's hops: before the node runs (its start, checkpoint and run state) and after (its checkpoint and finish)", Kind.TIMER, List.of("graph", "node", "step")),
   CHECKPOINT_HITS("mesh.checkpoint.hits", "Inputs answered from a checkpoint instead of a new call", Kind.COUNTER, Tags.NODE),
   DEAD_LETTERS("mesh.dead.letters", "Records sent to a dead-letter topic", Kind.COUNTER, List.of("graph", "node", "reason")),
   RUNS_FINISHED("mesh.runs.finished", "Runs that reached a final status", Kind.COUNTER, List.of("graph", "status")),
