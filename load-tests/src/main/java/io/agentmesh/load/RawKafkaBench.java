@@ -66,9 +66,15 @@ final class RawKafkaBench {
       String topic = "bench.raw." + UUID.randomUUID().toString().substring(0, 8);
       infra.admin().createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
       KafkaProducer<byte[], byte[]> producer = plainProducer(infra.bootstrap());
-      KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrap(),
-          ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      KafkaConsumer<byte[], byte[]> consumer;
+      try {
+        consumer = new KafkaConsumer<>(Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrap(),
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      } catch (RuntimeException e) {
+        producer.close();
+        throw e;
+      }
       Probe probe = new Probe(topic, Math.max(16, payloadBytes), producer, consumer);
       try {
         TopicPartition partition = new TopicPartition(topic, 0);
