@@ -46,8 +46,19 @@ final class ModelCatalog implements AutoCloseable {
       return existing;
     }
     synchronized (this) {
-      return models.computeIfAbsent(name, this::bind);
+      return bound(name);
     }
+  }
+
+  /** The model bound to {@code name}, binding it (and its fallbacks) first if needed; holds this. */
+  private ResilientChatModel bound(String name) {
+    ResilientChatModel existing = models.get(name);
+    if (existing != null) {
+      return existing;
+    }
+    ResilientChatModel made = bind(name);
+    models.put(name, made);
+    return made;
   }
 
   private ResilientChatModel bind(String name) {
@@ -66,8 +77,9 @@ final class ModelCatalog implements AutoCloseable {
         .retryPolicy(RetryPolicy.DEFAULT.withMaxAttempts(model.retries() + 1))
         .circuitBreaker(CircuitBreakerPolicy.DEFAULT)
         .listener(listener);
-    // fallbacks form no cycle: the graph validator rejects one
-    model.fallback().ifPresent(fallback -> builder.fallback(bind(fallback)));
+    // The fallback is the same instance its own nodes use, so its breaker sees all its traffic.
+    // Fallbacks form no cycle (the graph validator rejects one), so this recursion ends.
+    model.fallback().ifPresent(fallback -> builder.fallback(bound(fallback)));
     return builder.build();
   }
 

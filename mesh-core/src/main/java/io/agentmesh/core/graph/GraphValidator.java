@@ -5,6 +5,7 @@ import io.agentmesh.core.wire.TopicNames;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -128,6 +129,35 @@ final class GraphValidator {
           problems.add("models." + m.name() + ".fallback", "model '" + m.name() + "': unknown fallback model '" + f + "'" + known(models.keySet()));
         }
       });
+    }
+    checkFallbackCycles();
+  }
+
+  /**
+   * A fallback chain that comes back to where it started (a -> b -> a) would pass a failed call
+   * round for ever. A model that is its own fallback is reported above; a longer cycle is
+   * reported once, at its first model in the order the models were declared.
+   */
+  private void checkFallbackCycles() {
+    Set<String> reported = new HashSet<>();
+    for (Model start : draft.models) {
+      List<String> chain = new ArrayList<>(List.of(start.name()));
+      Model at = start;
+      while (at.fallback().isPresent() && models.get(at.fallback().get()) != null) {
+        String next = at.fallback().get();
+        int seen = chain.indexOf(next);
+        if (seen >= 0) {
+          List<String> cycle = chain.subList(seen, chain.size());
+          if (seen == 0 && cycle.size() > 1 && Collections.disjoint(reported, cycle)) {
+            reported.addAll(cycle);
+            problems.add("models." + start.name() + ".fallback", "model '" + start.name()
+                + "': fallbacks form a cycle: " + String.join(" -> ", cycle) + " -> " + start.name());
+          }
+          break;
+        }
+        chain.add(next);
+        at = models.get(next);
+      }
     }
   }
 

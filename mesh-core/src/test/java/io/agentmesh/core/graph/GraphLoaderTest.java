@@ -123,6 +123,38 @@ class GraphLoaderTest {
   }
 
   @Test
+  void fallbackCyclesAreReportedOnceAndAChainIsAccepted() {
+    String nodes = """
+        nodes:
+          w: {type: llm, model: a}
+        edges:
+          - {from: START, to: w}
+          - {from: w, to: END}
+        """;
+    List<ValidationError> errors = errors("""
+        name: g
+        models:
+          a: {baseUrl: "http://localhost:8000/v1", model: sim, fallback: b}
+          b: {baseUrl: "http://localhost:8000/v1", model: sim, fallback: c}
+          c: {baseUrl: "http://localhost:8000/v1", model: sim, fallback: a}
+          d: {baseUrl: "http://localhost:8000/v1", model: sim, fallback: a}
+          e: {baseUrl: "http://localhost:8000/v1", model: sim, fallback: e}
+        """ + nodes);
+    assertThat(errors).extracting(ValidationError::message).containsExactlyInAnyOrder(
+        "model 'a': fallbacks form a cycle: a -> b -> c -> a",
+        "model 'e' cannot be its own fallback");
+
+    Graph chain = parse("""
+        name: g
+        models:
+          a: {baseUrl: "http://localhost:8000/v1", model: sim, fallback: b}
+          b: {baseUrl: "http://localhost:8000/v1", model: sim, fallback: c}
+          c: {baseUrl: "http://localhost:8000/v1", model: sim}
+        """ + nodes);
+    assertThat(chain.model("a").fallback()).contains("b");
+  }
+
+  @Test
   void unknownNodeAndToolAreReported() {
     List<ValidationError> errors = errors(HEAD + """
         nodes:
