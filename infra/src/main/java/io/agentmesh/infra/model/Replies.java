@@ -135,8 +135,12 @@ final class Replies {
         return new Reply(content, calls, finish);
     }
 
+    /** JSON, or JSON in a Markdown code fence (as real models often send it even when asked for JSON). */
     private static boolean looksLikeJson(String text) {
         String t = text.strip();
+        if (t.startsWith("```") && t.endsWith("```") && t.indexOf('\n') > 0) {
+            t = t.substring(t.indexOf('\n') + 1, t.length() - 3).strip();
+        }
         if (!(t.startsWith("{") || t.startsWith("["))) {
             return false;
         }

@@ -166,6 +166,14 @@ class ScriptedRepliesTest {
     }
 
     @Test
+    void jsonInAMarkdownFenceIsSentAsWrittenInJsonMode() {
+        simulator.putModel(ModelBehaviour.builder("fenced-json").defaultReply("```json\n{\"a\": 1}\n```").build());
+        ObjectNode body = chat("fenced-json", "hi");
+        body.putObject("response_format").put("type", "json_object");
+        assertThat(message(complete(body)).get("content").asText()).isEqualTo("```json\n{\"a\": 1}\n```");
+    }
+
+    @Test
     void modelsAreListedAndAddableAtRuntime() {
         JsonNode list = json(client.get("/v1/models"));
         assertThat(list.get("object").asText()).isEqualTo("list");

@@ -55,15 +55,19 @@ final class JsonOutputValidator {
         return schema;
     }
 
-    /** Throws when {@code content} is not JSON or, with a schema, does not satisfy it. */
-    void check(String endpoint, ResponseFormat format, String content) throws OutputValidationException {
+    /**
+     * Throws when {@code content} is not JSON or, with a schema, does not satisfy it; returns the
+     * content to keep: for a JSON format the JSON alone, without a Markdown fence around it.
+     */
+    String check(String endpoint, ResponseFormat format, String content) throws OutputValidationException {
         if (!format.isJson()) {
-            return;
+            return content;
         }
         String name = format.type() == ResponseFormat.Type.JSON_SCHEMA ? format.name() : "json_object";
+        String json = stripFences(content);
         JsonNode value;
         try {
-            value = OpenAiJson.MAPPER.readTree(stripFences(content));
+            value = OpenAiJson.MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
             throw new OutputValidationException(endpoint, name,
                     List.of("content is not JSON: " + e.getOriginalMessage()));
@@ -76,13 +80,14 @@ final class JsonOutputValidator {
                 throw new OutputValidationException(endpoint, name,
                         List.of("content is JSON " + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT) + ", object expected"));
             }
-            return;
+            return json;
         }
         Set<ValidationMessage> errors = schema(format.schema()).validate(value);
         if (!errors.isEmpty()) {
             throw new OutputValidationException(endpoint, name,
                     errors.stream().limit(MAX_VIOLATIONS).map(ValidationMessage::getMessage).toList());
         }
+        return json;
     }
 
     /** Models often wrap JSON in a Markdown code fence even when told not to; accept that much. */

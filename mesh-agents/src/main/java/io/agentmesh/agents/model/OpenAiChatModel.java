@@ -123,10 +123,11 @@ public final class OpenAiChatModel implements ChatModel, AutoCloseable {
             throw failure;
         }
         OpenAiJson.Completion completion = OpenAiJson.parseCompletion(endpoint.name(), response.body());
-        if (completion.content() != null && completion.toolCalls().isEmpty()) {
-            validator.check(endpoint.name(), request.responseFormat(), completion.content());
+        String content = completion.content();
+        if (content != null && completion.toolCalls().isEmpty()) {
+            content = validator.check(endpoint.name(), request.responseFormat(), content);
         }
-        return new ChatResponse(completion.content(), completion.toolCalls(), completion.finishReason(),
+        return new ChatResponse(content, completion.toolCalls(), completion.finishReason(),
                 completion.usage(), latency, endpoint.name(),
                 completion.model() != null ? completion.model() : endpoint.modelId(), false, 1);
     }

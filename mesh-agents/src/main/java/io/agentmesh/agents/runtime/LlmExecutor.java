@@ -101,8 +101,8 @@ final class LlmExecutor implements NodeExecutor {
         String content = response.content() == null ? "" : response.content();
         remember(call, userPrompt, content);
         byte[] payload = content.getBytes(StandardCharsets.UTF_8);
-        Object decision = json ? JSON.convertValue(JSON.readTree(payload), Map.class) : content;
-        return new NodeOutput(payload, json ? "application/json" : "text/plain; charset=utf-8", decision, Map.of(),
+        String contentType = json ? "application/json" : "text/plain; charset=utf-8";
+        return new NodeOutput(payload, contentType, parseDecision(payload, contentType), Map.of(),
             tokensIn, tokensOut, modelMicros);
       }
       if (round >= node.maxToolRounds()) {

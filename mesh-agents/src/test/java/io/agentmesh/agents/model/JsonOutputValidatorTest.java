@@ -40,9 +40,13 @@ class JsonOutputValidatorTest {
     }
 
     @Test
-    void toleratesAMarkdownFence() {
-        assertThatCode(() -> validator.check("llm", rating, "```json\n{\"score\":5,\"reason\":\"ok\"}\n```"))
-                .doesNotThrowAnyException();
+    void toleratesAMarkdownFenceAndKeepsTheJsonAlone() throws Exception {
+        assertThat(validator.check("llm", rating, "```json\n{\"score\":5,\"reason\":\"ok\"}\n```"))
+                .isEqualTo("{\"score\":5,\"reason\":\"ok\"}");
+        assertThat(validator.check("llm", ResponseFormat.JSON_OBJECT, " ```\n{\"a\":1}\n``` "))
+                .isEqualTo("{\"a\":1}");
+        assertThat(validator.check("llm", ResponseFormat.TEXT, "```\nkept as written\n```"))
+                .isEqualTo("```\nkept as written\n```");
     }
 
     @Test
