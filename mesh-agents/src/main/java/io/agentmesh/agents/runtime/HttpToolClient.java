@@ -33,6 +33,7 @@ final class HttpToolClient implements AgentTool {
   private final HttpClient http;
   private final Retry retry;
   private final JsonSchema schema;
+  private final JsonSchema outputSchema;
 
   HttpToolClient(HttpTool tool, HttpClient http) {
     this.tool = tool;
@@ -46,7 +47,9 @@ final class HttpToolClient implements AgentTool {
         .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(200, 2.0, 0.5))
         .retryExceptions(IOException.class, ToolServerError.class)
         .build());
-    this.schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(tool.inputSchema());
+    JsonSchemaFactory schemas = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+    this.schema = schemas.getSchema(tool.inputSchema());
+    this.outputSchema = tool.outputSchema().map(schemas::getSchema).orElse(null);
   }
 
   HttpTool tool() {
@@ -60,23 +63,51 @@ final class HttpToolClient implements AgentTool {
 
   @Override
   public String call(String argumentsJson) throws Exception {
+    HttpResponse<byte[]> response = send(JSON.writeValueAsBytes(arguments(argumentsJson)));
+    String body = new String(response.body(), StandardCharsets.UTF_8);
+    if (response.statusCode() >= 400) {
+      throw new ToolCallException("tool '" + tool.name() + "' answered " + response.statusCode() + ": " + body);
+    }
+    return body;
+  }
+
+  /** The arguments parsed; throws naming the tool when they are not JSON or do not match its inputSchema. */
+  JsonNode arguments(String argumentsJson) throws ToolCallException {
     JsonNode arguments;
     try {
       arguments = JSON.readTree(argumentsJson);
     } catch (IOException e) {
       throw new ToolCallException("arguments of tool '" + tool.name() + "' are not JSON: " + e.getMessage());
     }
+    if (arguments == null || arguments.isMissingNode()) {
+      throw new ToolCallException("arguments of tool '" + tool.name() + "' are empty");
+    }
     Set<ValidationMessage> errors = schema.validate(arguments);
     if (!errors.isEmpty()) {
-      throw new ToolCallException("arguments of tool '" + tool.name() + "' do not match its schema: "
-          + errors.stream().map(ValidationMessage::getMessage).sorted().collect(Collectors.joining("; ")));
+      throw new ToolCallException("arguments of tool '" + tool.name() + "' do not match its inputSchema: " + messages(errors));
     }
-    HttpResponse<byte[]> response = send(JSON.writeValueAsBytes(arguments));
-    String body = new String(response.body(), StandardCharsets.UTF_8);
-    if (response.statusCode() >= 400) {
-      throw new ToolCallException("tool '" + tool.name() + "' answered " + response.statusCode() + ": " + body);
+    return arguments;
+  }
+
+  /** Throws naming the tool when it declares an outputSchema and {@code body} is not JSON matching it. */
+  void checkResult(byte[] body) throws ToolCallException {
+    if (outputSchema == null) {
+      return;
     }
-    return body;
+    JsonNode result;
+    try {
+      result = JSON.readTree(body);
+    } catch (IOException e) {
+      throw new ToolCallException("tool '" + tool.name() + "' answered something that is not JSON: " + e.getMessage());
+    }
+    Set<ValidationMessage> errors = outputSchema.validate(result == null ? JSON.missingNode() : result);
+    if (!errors.isEmpty()) {
+      throw new ToolCallException("tool '" + tool.name() + "' answered JSON that does not match its outputSchema: " + messages(errors));
+    }
+  }
+
+  private static String messages(Set<ValidationMessage> errors) {
+    return errors.stream().map(ValidationMessage::getMessage).sorted().collect(Collectors.joining("; "));
   }
 
   /** Sends a body to the tool's endpoint; answers below 500 are returned, 5xx and I/O errors retried. */

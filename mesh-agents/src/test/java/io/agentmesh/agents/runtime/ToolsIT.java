@@ -94,6 +94,48 @@ class ToolsIT {
     }
   }
 
+  /**
+   * A tool node posts its input to the tool and passes the answer on; an input that breaks the
+   * tool's inputSchema never reaches it, and an answer that breaks its outputSchema fails the run.
+   */
+  @Test
+  void toolNodeCallsItsToolWithTheInputAndChecksBothAgainstTheDeclaredSchemas() throws Exception {
+    try (ToolServer tools = ToolServer.start(Map.of(
+            "/lookup", body -> body.contains("\"bad-answer\"") ? "{\"price\": \"unknown\"}" : "{\"price\": 42}"));
+         MeshHarness mesh = MeshHarness.of(infra, """
+             name: %s
+             tools:
+               lookup:
+                 url: %s
+                 allowedHosts: [127.0.0.1]
+                 timeout: 5s
+                 inputSchema: {type: object, required: [sku], properties: {sku: {type: string}}}
+                 outputSchema: {type: object, required: [price], properties: {price: {type: number}}}
+             nodes:
+               price: {type: tool, tool: lookup}
+             edges:
+               - {from: START, to: price}
+               - {from: price, to: END}
+             """.formatted(infra.uniqueName("tool-node"), tools.url("/lookup")))) {
+      mesh.startAll();
+      String good = "sku-" + UUID.randomUUID();
+      String badInput = "sku-" + UUID.randomUUID();
+      String badAnswer = "sku-" + UUID.randomUUID();
+      mesh.submit(good, "{\"sku\": \"A-1\"}");
+      mesh.submit(badInput, "{\"sku\": 7}");
+      mesh.submit(badAnswer, "{\"sku\": \"bad-answer\"}");
+
+      RunResult answered = mesh.result(good, WAIT);
+      assertThat(answered.getStatus()).as(String.valueOf(answered.getError())).isEqualTo(RunStatus.SUCCEEDED);
+      assertThat(ExamplesIT.text(answered)).isEqualTo("{\"price\": 42}");
+      GuardsIT.assertFailed(mesh.result(badInput, WAIT), io.agentmesh.schemas.avro.ErrorCode.TOOL_ERROR,
+          "arguments of tool 'lookup' do not match its inputSchema");
+      GuardsIT.assertFailed(mesh.result(badAnswer, WAIT), io.agentmesh.schemas.avro.ErrorCode.TOOL_ERROR,
+          "tool 'lookup' answered JSON that does not match its outputSchema");
+      assertThat(tools.calls("/lookup")).as("the bad input is never sent").isEqualTo(2);
+    }
+  }
+
   @Test
   void undeclaredToolIsRefusedCountedAndNeverCalled() throws Exception {
     try (ToolServer tools = ToolServer.start(Map.of("/weather", body -> "{\"temp\": 21}", "/delete", body -> "{}"));
