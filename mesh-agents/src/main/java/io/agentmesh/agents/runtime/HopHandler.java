@@ -14,6 +14,7 @@ import io.agentmesh.core.state.Checkpoint;
 import io.agentmesh.core.state.ClaimCheck;
 import io.agentmesh.core.state.HopSteps;
 import io.agentmesh.core.state.MeshRedis;
+import io.agentmesh.core.state.RedisKeys;
 import io.agentmesh.core.state.RunRecord;
 import io.agentmesh.core.state.RunRecords;
 import io.agentmesh.core.wire.IngressJson;
@@ -129,6 +130,10 @@ final class HopHandler implements RecordHandler {
     }
     List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
     boolean ingress = record.topic().equals(topics.ingress());
+    Optional<String> badRunId = ingress ? RedisKeys.runIdProblem(hop.getRunId()) : Optional.empty();
+    if (badRunId.isPresent()) {
+      return refusedTask(record, hop, "the task at " + origin(record) + " cannot start a run: " + badRunId.get());
+    }
     // not awaited here: the connection runs commands in order, so the record is in place before
     // anything this hop reads or writes next, and the admission shares their round trip
     CompletionStage<RunRecords.Admission> admission = ingress
@@ -142,9 +147,31 @@ final class HopHandler implements RecordHandler {
       }
       return process(record, hop, out, admission);
     } catch (RunFailure failure) {
-      Optional<Outcome> refused = admission == null ? Optional.empty() : refused(record, hop, await(admission));
-      return refused.orElseGet(() -> failed(record, hop, failure, out));
+      return failedUnlessRefused(record, hop, failure, out, admission);
+    } catch (RuntimeException error) {
+      // not the node's failure but the mesh's own (Redis unreachable past its command timeout, a
+      // claim check that cannot be read, a bug): the run fails like any other, with a dead letter
+      // to redrive once the cause is fixed, so no caller waits for a result that never comes
+      LOG.error("node '{}': run {}: the hop of the record at {} failed: {}; the run fails and the record is dead-lettered",
+          node, hop.getRunId(), origin(record), error.toString(), error);
+      RunFailure failure = RunFailure.deadLetter(ErrorCode.INTERNAL,
+          "node '" + node + "': the mesh could not handle the hop: " + error, error);
+      return failedUnlessRefused(record, hop, failure, out, admission);
     }
+  }
+
+  private Outcome failedUnlessRefused(ConsumerRecord<byte[], byte[]> record, Hop hop, RunFailure failure,
+                                      List<ProducerRecord<byte[], byte[]>> out, CompletionStage<RunRecords.Admission> admission) {
+    Optional<Outcome> refused = Optional.empty();
+    if (admission != null) {
+      try {
+        refused = refused(record, hop, await(admission));
+      } catch (RuntimeException unknown) {
+        LOG.warn("node '{}': run {}: whether the task at {} is its run's own is unknown ({}); failing the run",
+            node, hop.getRunId(), origin(record), unknown.toString());
+      }
+    }
+    return refused.orElseGet(() -> failed(record, hop, failure, out));
   }
 
   private static String origin(ConsumerRecord<byte[], byte[]> record) {
@@ -165,20 +192,24 @@ final class HopHandler implements RecordHandler {
         return Optional.of(Outcome.of(List.of()));
       }
       case OTHER_GRAPH -> {
-        String message = "run id '" + hop.getRunId() + "' already names a run of graph '" + admission.detail()
-            + "'; a run id must be unique across the graphs that share this Redis";
-        RunError error = new RunError(ErrorCode.VALIDATION, message, node);
-        metrics.deadLetter(node, ErrorCode.VALIDATION.name());
-        return Optional.of(Outcome.of(List.of(
-            DeadLetters.of(record, graph.name(), node, hop.getRunId(), RunFailure.of(ErrorCode.VALIDATION, message),
-                topics.dlq(node), codec, clock),
-            result(hop, RunStatus.FAILED, null, null, error, null),
-            event(hop, RunEventType.RUN_FAILED, message.getBytes(StandardCharsets.UTF_8), 0, null, 0, 0))));
+        return Optional.of(refusedTask(record, hop, "run id '" + hop.getRunId() + "' already names a run of graph '"
+            + admission.detail() + "'; a run id must be unique across the graphs that share this Redis"));
       }
       default -> {
         return Optional.empty();
       }
     }
+  }
+
+  /** A task that may not start its run fails alone: a dead letter and a failure result, nothing in Redis. */
+  private Outcome refusedTask(ConsumerRecord<byte[], byte[]> record, Hop hop, String message) {
+    RunError error = new RunError(ErrorCode.VALIDATION, message, node);
+    metrics.deadLetter(node, ErrorCode.VALIDATION.name());
+    return Outcome.of(List.of(
+        DeadLetters.of(record, graph.name(), node, hop.getRunId(), RunFailure.of(ErrorCode.VALIDATION, message),
+            topics.dlq(node), codec, clock),
+        result(hop, RunStatus.FAILED, null, null, error, null),
+        event(hop, RunEventType.RUN_FAILED, message.getBytes(StandardCharsets.UTF_8), 0, null, 0, 0)));
   }
 
   /**
@@ -204,13 +235,18 @@ final class HopHandler implements RecordHandler {
     }
     HopSteps.Start start = await(starting);
     beforeNodeLatency.record(System.nanoTime() - began, TimeUnit.NANOSECONDS);
-    HopSteps.Started started = switch (start) {
-      case HopSteps.Started s -> s;
-      case HopSteps.Cancelled c -> throw RunFailure.of(ErrorCode.CANCELLED, "run " + runId + " was cancelled");
-      // admitted a moment ago, yet the record names another task: a redrive reopened the run in between
-      case HopSteps.NotItsRunsTask n -> throw new IllegalStateException("run " + runId + "'s record no longer names the task at "
-          + origin(record) + " as its own; the task is retried");
-    };
+    if (start instanceof HopSteps.Cancelled) {
+      throw RunFailure.of(ErrorCode.CANCELLED, "run " + runId + " was cancelled");
+    }
+    if (start instanceof HopSteps.NotItsRunsTask) {
+      // admitted a moment ago, yet the record names another task as the run's own: a redrive
+      // reopened the run in between, and the redriven task carries it on; this one yields
+      metrics.duplicateTask(node);
+      LOG.info("node '{}': run {}'s record no longer names the task at {} as its own (a redrive reopened it); ignored",
+          node, runId, origin(record));
+      return Outcome.of(List.of());
+    }
+    HopSteps.Started started = (HopSteps.Started) start;
     Map<String, Object> state = started.state().value();
     NodeOutput output;
     long serviceMs;
@@ -219,6 +255,12 @@ final class HopHandler implements RecordHandler {
       metrics.checkpointHit(node);
       output = fromCheckpoint(started.checkpoint().get());
       serviceMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+      if (graph.guards().tokenBudget().isPresent()) {
+        // a redelivery after a crash between the checkpoint and the commit: the budget is checked
+        // again, as the first delivery would have (the tokens were charged with the checkpoint)
+        runRead = await(redis.runRecords().get(runId));
+        checkBudget(runRead.map(RunRecord::tokens).orElse(0L));
+      }
     } else {
       output = run(hop, payloadOf(hop), state);
       if (!output.stateUpdates().isEmpty()) {
@@ -233,10 +275,13 @@ final class HopHandler implements RecordHandler {
       HopSteps.Recorded recorded = await(redis.hopSteps().afterNode(toCheckpoint(hop, output), serviceMs, mayEnd));
       afterNodeLatency.record(System.nanoTime() - recording, TimeUnit.NANOSECONDS);
       runRead = recorded.run();
-      if (graph.guards().tokenBudget().isPresent() && recorded.tokens() > graph.guards().tokenBudget().getAsLong()) {
-        throw RunFailure.of(ErrorCode.BUDGET_EXCEEDED, "run used " + recorded.tokens() + " tokens, over the budget of "
-            + graph.guards().tokenBudget().getAsLong() + " (at node '" + node + "')");
-      }
+      checkBudget(recorded.tokens());
+    }
+    if (hop.getDeadline() != null && clock.instant().isAfter(hop.getDeadline())) {
+      // the node outlasted the run's deadline (retries, a slow model): the run ends here, the
+      // node's output kept in its checkpoint for a redrive
+      throw RunFailure.of(ErrorCode.DEADLINE_EXCEEDED, "run passed its deadline " + hop.getDeadline() + " while node '"
+          + node + "' ran");
     }
     List<String> targets;
     List<String> bounded = new ArrayList<>();
@@ -347,16 +392,24 @@ final class HopHandler implements RecordHandler {
     try {
       violations = inputSchema.get().check(JSON.readTree(bytes(hop.getPayload())));
     } catch (java.io.IOException e) {
-      throw RunFailure.of(ErrorCode.VALIDATION, "the task's input is not JSON: " + e.getMessage());
+      throw RunFailure.deadLetter(ErrorCode.VALIDATION, "the task's input is not JSON: " + e.getMessage(), null);
     }
     if (!violations.isEmpty()) {
+      // the rule for input a node cannot take: a dead letter at once, beside the failure result
       InputSchema.Violation first = violations.getFirst();
-      throw RunFailure.of(ErrorCode.VALIDATION, violations.size() + " violation(s) of graph '" + graph.name()
-          + "' input schema; first at " + first.field() + ": " + first.message());
+      throw RunFailure.deadLetter(ErrorCode.VALIDATION, violations.size() + " violation(s) of graph '" + graph.name()
+          + "' input schema; first at " + first.field() + ": " + first.message(), null);
     }
   }
 
   /** The guards a hop carries itself (hop count, deadline); the cancel flag is read with the hop's other Redis calls. */
+  private void checkBudget(long tokens) throws RunFailure {
+    if (graph.guards().tokenBudget().isPresent() && tokens > graph.guards().tokenBudget().getAsLong()) {
+      throw RunFailure.of(ErrorCode.BUDGET_EXCEEDED, "run used " + tokens + " tokens, over the budget of "
+          + graph.guards().tokenBudget().getAsLong() + " (at node '" + node + "')");
+    }
+  }
+
   private void checkLimits(Hop hop) throws RunFailure {
     int maxHops = graph.guards().effectiveMaxHops();
     if (hop.getHopCount() >= maxHops) {
@@ -599,7 +652,15 @@ final class HopHandler implements RecordHandler {
 
   private Outcome failed(ConsumerRecord<byte[], byte[]> record, Hop hop, RunFailure failure, List<ProducerRecord<byte[], byte[]>> out) {
     String runId = hop.getRunId();
-    RunRecord run = await(redis.runRecords().get(runId)).orElse(null);
+    RunRecord run;
+    try {
+      run = await(redis.runRecords().get(runId)).orElse(null);
+    } catch (RuntimeException unreadable) {
+      // the failure result goes out all the same, without the record's totals
+      LOG.warn("node '{}': run {}: its record cannot be read ({}); publishing its failure without it",
+          node, runId, unreadable.toString());
+      run = null;
+    }
     if (run != null && run.status().isTerminal()) {
       return Outcome.of(out); // another branch already ended the run: nothing more to say about it
     }
@@ -628,8 +689,11 @@ final class HopHandler implements RecordHandler {
     io.agentmesh.core.state.RunStatus finalStatus = status == RunStatus.CANCELLED
         ? io.agentmesh.core.state.RunStatus.CANCELLED : io.agentmesh.core.state.RunStatus.FAILED;
     return new Outcome(out, () -> redis.runRecords().complete(runId, finalStatus, Optional.of(stateError), Optional.empty())
-        .thenAccept(won -> {
-          if (won) {
+        .whenComplete((won, unmarked) -> {
+          if (unmarked != null) {
+            LOG.warn("node '{}': run {}: its failure was published but its record could not be marked {}: {}",
+                node, runId, finalStatus, unmarked.toString());
+          } else if (won) {
             metrics.runFinished(finalStatus.name());
           }
         }));

@@ -16,6 +16,7 @@ import io.agentmesh.core.wire.TopicNames;
 import io.agentmesh.schemas.serde.WireCodec;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -198,8 +199,10 @@ public final class MeshRuntime implements AutoCloseable {
       WorkerConfig config = WorkerConfig.of(endpoints.kafkaBootstrap(), group.groupId(), clientId, group.inbound(), group.maxInFlight())
           .withTransactional(plan.delivery() == DeploymentSpec.Delivery.EXACTLY_ONCE);
       HopHandler handler = new HopHandler(graph, node, topics, codec, redis, executor, metrics, Clock.systemUTC(), replay);
-      FailureHandler lastResort = (record, error) -> Outcome.of(List.of(
-          DeadLetters.of(record, graph.name(), node, null, error, group.deadLetterTopic(), codec, Clock.systemUTC())));
+      // the handler fails a run itself for anything but an Error; the mesh's records are keyed by run id
+      FailureHandler lastResort = (record, error) -> Outcome.of(List.of(DeadLetters.of(record, graph.name(), node,
+          record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8), error, group.deadLetterTopic(),
+          codec, Clock.systemUTC())));
       WorkerListener listener = metrics.workerListener(node);
       // the supervisor calls this again, with the same settings, to replace the replica after a fatal error
       Worker worker = supervisor.add(node, clientId, () -> Worker.create(config, handler, lastResort, listener, producers).start());

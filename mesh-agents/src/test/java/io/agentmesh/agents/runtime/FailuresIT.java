@@ -12,17 +12,21 @@ import io.agentmesh.infra.model.ModelBehaviour;
 import io.agentmesh.core.metrics.MeshMetric;
 import io.agentmesh.core.state.NodeVisit;
 import io.agentmesh.core.state.RunRecord;
+import io.agentmesh.schemas.avro.ClaimCheck;
 import io.agentmesh.schemas.avro.DeadLetter;
 import io.agentmesh.schemas.avro.ErrorCode;
+import io.agentmesh.schemas.avro.Hop;
 import io.agentmesh.schemas.avro.RunResult;
 import io.agentmesh.schemas.avro.RunStatus;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -143,6 +147,79 @@ class FailuresIT {
       assertThat(bytes(letters.getFirst().getOriginalValue())).isEqualTo(garbage);
       assertThat(letters.getFirst().getRunId()).isEqualTo(poisoned);
       assertThat(letters.getFirst().getSourceTopic()).isEqualTo(mesh.topics.edge("first", "second"));
+    }
+  }
+
+  /**
+   * A failure of the mesh itself, not of the node (here a claim-checked input whose payload is gone
+   * from Redis), fails its run like any other: a dead letter naming the run, a failure result, the
+   * run record marked failed; the worker carries on.
+   */
+  @Test
+  void aHopTheMeshCannotHandleFailsItsRunWithADeadLetterAndTheWorkerGoesOn() throws Exception {
+    String name = infra.uniqueName("lost-claim");
+    try (MeshHarness mesh = MeshHarness.of(infra, """
+        name: %s
+        nodes:
+          first: {type: java, class: %s}
+          second: {type: java, class: %s}
+        edges:
+          - {from: START, to: first}
+          - {from: first, to: second}
+          - {from: second, to: END}
+        """.formatted(name, GuardsIT.Echo.class.getName(), GuardsIT.Echo.class.getName()))) {
+      mesh.startAll();
+      String healthy = infra.uniqueName("run");
+      mesh.submit(healthy, "{\"a\": 1}");
+      assertThat(mesh.result(healthy, WAIT).getStatus()).isEqualTo(RunStatus.SUCCEEDED);
+
+      // the same hop for another run, its payload by reference to a claim check that is not there
+      String broken = infra.uniqueName("run");
+      Hop real = mesh.hops("first", "second", 1, WAIT).getFirst();
+      Hop lost = Hop.newBuilder(real).setRunId(broken).setInputId(broken + ":first")
+          .setPayload(ByteBuffer.allocate(0))
+          .setClaimCheck(new ClaimCheck("agentmesh:{" + broken + "}:claimcheck:0000", 10L, "00".repeat(32)))
+          .build();
+      String edge = mesh.topics.edge("first", "second");
+      mesh.send(edge, broken, mesh.codec.encode(edge, lost));
+      String after = infra.uniqueName("run");
+      mesh.submit(after, "{\"b\": 2}");
+
+      GuardsIT.assertFailed(mesh.result(broken, WAIT), ErrorCode.INTERNAL, "node 'second': the mesh could not handle the hop");
+      assertThat(mesh.result(after, WAIT).getStatus()).isEqualTo(RunStatus.SUCCEEDED);
+      List<DeadLetter> letters = mesh.deadLetters("second", 1, WAIT);
+      assertThat(letters).singleElement().satisfies(letter -> {
+        assertThat(letter.getRunId()).isEqualTo(broken);
+        assertThat(letter.getSourceTopic()).isEqualTo(edge);
+        assertThat(letter.getErrorClass()).endsWith("ClaimCheckException");
+      });
+      Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(mesh.runRecord(broken)).hasValueSatisfying(
+          record -> assertThat(record.status()).isEqualTo(io.agentmesh.core.state.RunStatus.FAILED)));
+    }
+  }
+
+  /** A run id cannot contain braces (it is the hash tag of the run's Redis keys): that task fails alone. */
+  @Test
+  void aTaskWhoseRunIdCannotNameItsKeysFailsAloneWithADeadLetter() throws Exception {
+    String name = infra.uniqueName("bad-id");
+    try (MeshHarness mesh = MeshHarness.of(infra, """
+        name: %s
+        nodes:
+          only: {type: java, class: %s}
+        edges:
+          - {from: START, to: only}
+          - {from: only, to: END}
+        """.formatted(name, GuardsIT.Echo.class.getName()))) {
+      mesh.startAll();
+      String bad = infra.uniqueName("run") + "{x}";
+      mesh.submit(bad, "{\"a\": 1}");
+      String good = infra.uniqueName("run");
+      mesh.submit(good, "{\"b\": 2}");
+
+      GuardsIT.assertFailed(mesh.result(bad, WAIT), ErrorCode.VALIDATION, "runId must not contain '{' or '}'");
+      assertThat(mesh.result(good, WAIT).getStatus()).isEqualTo(RunStatus.SUCCEEDED);
+      assertThat(mesh.deadLetters("only", 1, WAIT)).singleElement()
+          .satisfies(letter -> assertThat(letter.getRunId()).isEqualTo(bad));
     }
   }
 

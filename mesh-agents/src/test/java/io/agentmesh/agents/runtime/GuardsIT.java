@@ -10,6 +10,7 @@ import io.agentmesh.core.graph.AgentOutput;
 import io.agentmesh.core.metrics.MeshMetric;
 import io.agentmesh.infra.junit.MeshInfraTest;
 import io.agentmesh.infra.junit.SharedInfra;
+import io.agentmesh.infra.model.Latency;
 import io.agentmesh.infra.model.ModelBehaviour;
 import io.agentmesh.schemas.avro.ErrorCode;
 import io.agentmesh.schemas.avro.RunResult;
@@ -119,7 +120,7 @@ class GuardsIT {
           - {from: after, to: END}
         """.formatted(name, infra.simulator().baseUrl(), model, Echo.class.getName()))) {
       String runId = infra.uniqueName("run");
-      mesh.startAll();
+      MeshRuntime runtime = mesh.startAll();
       mesh.submit(runId, "{\"question\": \"tell me everything\"}");
 
       RunResult result = mesh.result(runId, WAIT);
@@ -127,6 +128,46 @@ class GuardsIT {
       assertFailed(result, ErrorCode.BUDGET_EXCEEDED, "over the budget of 100");
       assertThat(result.getError().getNode()).isEqualTo("talker");
       assertThat(mesh.runRecord(runId).orElseThrow().error().orElseThrow().code()).isEqualTo("BUDGET_EXCEEDED");
+
+      // the task again, as after a crash between the checkpoint and the commit: answered from the
+      // checkpoint, over the budget all the same, so nothing goes on to the next node
+      runtime = mesh.redeliverFromStart(runtime, "talker");
+      MeshRuntime replayed = runtime;
+      await().atMost(WAIT).untilAsserted(() -> {
+        Counter hits = mesh.meters(replayed).find("mesh.checkpoint.hits").tag("node", "talker").counter();
+        assertThat(hits).isNotNull().extracting(Counter::count).isEqualTo(1.0);
+        assertThat(mesh.committedOffsets("talker")).isEqualTo(1);
+      });
+      assertThat(mesh.endOffsets(mesh.topics.edge("talker", "after"))).isZero();
+      assertThat(infra.simulator().stats().model(model).requests()).isEqualTo(1);
+    }
+  }
+
+  /** A node that outlasts the graph's deadline ends its run, though it answered. */
+  @Test
+  void aNodeThatRunsPastTheGraphsDeadlineFailsTheRun() throws Exception {
+    String name = infra.uniqueName("slow-deadline");
+    String model = infra.uniqueName("sim-slow");
+    infra.simulator().putModel(ModelBehaviour.builder(model).latency(Latency.fixed(Duration.ofSeconds(3))).build());
+    try (MeshHarness mesh = MeshHarness.of(infra, """
+        name: %s
+        guards: {deadline: 2s}
+        models:
+          m: {baseUrl: "%s", model: %s, timeout: 10s}
+        nodes:
+          slow: {type: llm, model: m}
+        edges:
+          - {from: START, to: slow}
+          - {from: slow, to: END}
+        """.formatted(name, infra.simulator().baseUrl(), model))) {
+      String runId = infra.uniqueName("run");
+      mesh.startAll();
+      mesh.submit(runId, "{\"question\": \"take your time\"}");
+
+      RunResult result = mesh.result(runId, WAIT);
+
+      assertFailed(result, ErrorCode.DEADLINE_EXCEEDED, "while node 'slow' ran");
+      assertThat(infra.simulator().stats().model(model).requests()).isEqualTo(1);
     }
   }
 
@@ -186,6 +227,11 @@ class GuardsIT {
       assertFailed(result, ErrorCode.VALIDATION, "required property 'topic' not found");
       assertThat(mesh.result(good, WAIT).getStatus()).isEqualTo(RunStatus.SUCCEEDED);
       assertThat(Counting.CALLS.get()).as("node calls: only the valid task's").isEqualTo(1);
+      assertThat(mesh.deadLetters("work", 1, WAIT)).singleElement().satisfies(letter -> {
+        assertThat(letter.getRunId()).isEqualTo(bad);
+        assertThat(letter.getSourceTopic()).isEqualTo(mesh.topics.ingress());
+        assertThat(letter.getErrorMessage()).contains("required property 'topic' not found");
+      });
     }
   }
 

@@ -132,6 +132,27 @@ final class MeshHarness implements AutoCloseable {
     return startAll();
   }
 
+  /** The offsets {@code node}'s group has committed, summed over its partitions. */
+  long committedOffsets(String node) {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka))) {
+      return admin.listConsumerGroupOffsets(plan.group(node).groupId()).partitionsToOffsetAndMetadata()
+          .get(30, TimeUnit.SECONDS).values().stream().filter(java.util.Objects::nonNull)
+          .mapToLong(OffsetAndMetadata::offset).sum();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot read the offsets of node " + node, e);
+    }
+  }
+
+  /** The end offsets of {@code topic}, summed over its partitions: 0 when nothing was ever written to it. */
+  long endOffsets(String topic) {
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      return consumer.endOffsets(partitions, Duration.ofSeconds(10)).values().stream().mapToLong(Long::longValue).sum();
+    }
+  }
+
   /** Records a runtime's workers of {@code node} consumed (all topics). */
   synchronized double consumed(MeshRuntime runtime, String node) {
     var counter = meters.get(runtime).find("mesh.records.consumed").tag("node", node).counter();

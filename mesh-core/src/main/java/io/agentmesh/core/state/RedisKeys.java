@@ -2,6 +2,7 @@ package io.agentmesh.core.state;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Every Redis key name of the mesh, made here and nowhere else.
@@ -108,13 +109,22 @@ public final class RedisKeys {
   /** Returns the run id when it may be used in a key. */
   public static String checkRunId(String runId) {
     Objects.requireNonNull(runId, "runId");
-    if (runId.isBlank()) {
-      throw new IllegalArgumentException("runId must not be blank");
-    }
-    if (runId.indexOf('{') >= 0 || runId.indexOf('}') >= 0) {
-      throw new IllegalArgumentException("runId must not contain '{' or '}', got '" + runId + "'");
+    Optional<String> problem = runIdProblem(runId);
+    if (problem.isPresent()) {
+      throw new IllegalArgumentException(problem.get());
     }
     return runId;
+  }
+
+  /** Why {@code runId} cannot name a run's keys (it is their hash tag), or empty when it can. */
+  public static Optional<String> runIdProblem(String runId) {
+    if (runId == null || runId.isBlank()) {
+      return Optional.of("runId must not be blank");
+    }
+    if (runId.indexOf('{') >= 0 || runId.indexOf('}') >= 0) {
+      return Optional.of("runId must not contain '{' or '}', got '" + runId + "'");
+    }
+    return Optional.empty();
   }
 
   private String base(String runId, String kind) {
