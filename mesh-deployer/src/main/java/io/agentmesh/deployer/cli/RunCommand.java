@@ -58,8 +58,13 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--timeout", defaultValue = "PT120S", description = "How long --input waits for the result (default ${DEFAULT-VALUE}).")
   private Duration timeout;
 
-  @Option(names = "--processes", description = "One child process per node replica (default: every worker in this process).")
+  @Option(names = "--processes", description = "One child process per agent process of the spec and replica, laid out as"
+      + " deploy.yaml's processes: co-locate (default: every worker in this process).")
   private boolean processes;
+
+  /** Counted down by Ctrl-C (SIGINT or SIGTERM); the shutdown hook then waits for {@link #closed}. */
+  private final CountDownLatch stopRequested = new CountDownLatch(1);
+  private final CountDownLatch closed = new CountDownLatch(1);
 
   @Option(names = "--simulator", paramLabel = "FILE",
       description = "Simulator script (default: simulator.yaml beside the graph, when there is one).")
@@ -77,6 +82,14 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    try {
+      return runUntilStopped();
+    } finally {
+      closed.countDown(); // everything below is closed: the shutdown hook may let the JVM halt
+    }
+  }
+
+  private Integer runUntilStopped() throws Exception {
     PlanCommand.Compiled compiled = PlanCommand.compile(graphFile, deployFile);
     Plan plan = compiled.plan();
     PrintWriter out = spec.commandLine().getOut();
@@ -84,8 +97,8 @@ final class RunCommand implements Callable<Integer> {
     try (LocalInfra infra = declared.kafkaBootstrap().isPresent() ? null : startInfra();
          MetricsEndpoint metrics = MetricsEndpoint.start(metricsPort)) {
       String kafka = declared.kafkaBootstrap().orElseGet(() -> infra.kafka().bootstrapServers());
-      String redis = declared.redisUri().map(Object::toString).orElseGet(() -> required(infra, "redisUri").redis().uri());
-      String registry = declared.registryUrl().map(Object::toString).orElseGet(() -> required(infra, "registryUrl").registry().url());
+      String redis = declared.redisUri().map(Object::toString).orElseGet(() -> required(infra, "redis").redis().uri());
+      String registry = declared.registryUrl().map(Object::toString).orElseGet(() -> required(infra, "registry").registry().url());
       String model = infra == null ? "http://localhost:8000/v1" : infra.simulator().baseUrl();
       if (infra != null) {
         EndpointOptions.record(kafka, redis, registry, model);
@@ -159,8 +172,8 @@ final class RunCommand implements Callable<Integer> {
 
   private static LocalInfra required(LocalInfra infra, String what) {
     if (infra == null) {
-      throw new IllegalArgumentException("deploy.yaml names a Kafka bootstrap but no " + what
-          + ": name all of kafkaBootstrap, redisUri and registryUrl under endpoints, or none");
+      throw new IllegalArgumentException("deploy.yaml: endpoints names kafka but not " + what
+          + ": name all of kafka, redis and registry under endpoints, or none");
     }
     return infra;
   }
@@ -174,22 +187,30 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * One {@code mesh agent} child per agent process of the plan and replica: the nodes deploy.yaml's
+   * {@code processes:} co-locates share one, every other node has its own, and a process runs as
+   * many replicas as the most any of its nodes asks for (as the compose and Kubernetes targets do).
+   */
   private List<Process> startChildren(Plan plan, String kafka, String redis, String registry, String model) throws Exception {
-    Path logs = Path.of(".mesh", "logs");
+    Path logs = logsDir();
     Files.createDirectories(logs);
     String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     List<Process> children = new ArrayList<>();
-    for (Plan.GroupPlan group : plan.groups()) {
-      for (int i = 0; i < group.replicas(); i++) {
+    for (Plan.ProcessPlan process : plan.processes()) {
+      int replicas = process.nodes().stream().mapToInt(node -> plan.group(node).replicas()).max().orElse(1);
+      for (int i = 0; i < replicas; i++) {
         List<String> command = new ArrayList<>(List.of(java));
         // the same JVM options as this process (heap, --sun-misc-unsafe-memory-access, ...)
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), MeshCli.class.getName(), "agent", graphFile.toAbsolutePath().toString(), "--node", group.node(),
-            "--kafka", kafka, "--redis", redis, "--registry", registry, "--model-url", model));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), MeshCli.class.getName(), "agent",
+            graphFile.toAbsolutePath().toString()));
         if (deployFile != null) {
-          command.add(command.indexOf("--node"), deployFile.toAbsolutePath().toString());
+          command.add(deployFile.toAbsolutePath().toString());
         }
-        Path log = logs.resolve(group.node() + "-" + i + ".log");
+        process.nodes().forEach(node -> command.addAll(List.of("--node", node)));
+        command.addAll(List.of("--kafka", kafka, "--redis", redis, "--registry", registry, "--model-url", model));
+        Path log = logs.resolve(process.name() + "-" + i + ".log");
         children.add(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start());
       }
     }
@@ -220,7 +241,7 @@ final class RunCommand implements Callable<Integer> {
     out.println("model " + model);
     out.println("metrics " + metrics.url());
     out.println("graph " + compiled.graph().name() + " v" + compiled.graph().version() + ": "
-        + compiled.plan().groups().size() + " nodes" + (processes ? ", " + children + " agent processes (logs in .mesh/logs)" : ", in this process"));
+        + compiled.plan().groups().size() + " nodes" + (processes ? ", " + children + " agent processes (logs in " + logsDir() + ")" : ", in this process"));
     out.println("ingress " + topics.ingress());
     out.println("results " + topics.results());
     if (input == null) {
@@ -247,9 +268,26 @@ final class RunCommand implements Callable<Integer> {
     return result.get().getStatus() == RunStatus.SUCCEEDED ? 0 : 4;
   }
 
-  private static void awaitShutdown() throws InterruptedException {
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "mesh-run-shutdown"));
-    stopped.await();
+  /** The children's logs, beside the broker's data directory (.mesh/logs by default). */
+  private Path logsDir() {
+    Path data = dataDir.toAbsolutePath().normalize();
+    return data.getParent() == null ? data.resolve("logs") : data.getParent().resolve("logs");
+  }
+
+  /**
+   * Waits for Ctrl-C. The JVM halts once its shutdown hooks return, so the hook waits until
+   * {@link #call} has closed the gateway, the workers (they finish or release their in-flight work
+   * and commit) and the embedded servers; up to a minute, then the JVM halts anyway.
+   */
+  private void awaitShutdown() throws InterruptedException {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stopRequested.countDown();
+      try {
+        closed.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "mesh-run-shutdown"));
+    stopRequested.await();
   }
 }
