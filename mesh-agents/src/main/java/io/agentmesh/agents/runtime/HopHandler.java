@@ -402,7 +402,7 @@ final class HopHandler implements RecordHandler {
     }
   }
 
-  /** The guards a hop carries itself (hop count, deadline); the cancel flag is read with the hop's other Redis calls. */
+  /** The token budget against the run's budget counter after this node's charge. */
   private void checkBudget(long tokens) throws RunFailure {
     if (graph.guards().tokenBudget().isPresent() && tokens > graph.guards().tokenBudget().getAsLong()) {
       throw RunFailure.of(ErrorCode.BUDGET_EXCEEDED, "run used " + tokens + " tokens, over the budget of "
@@ -410,6 +410,7 @@ final class HopHandler implements RecordHandler {
     }
   }
 
+  /** The guards a hop carries itself (hop count, deadline); the cancel flag is read with the hop's other Redis calls. */
   private void checkLimits(Hop hop) throws RunFailure {
     int maxHops = graph.guards().effectiveMaxHops();
     if (hop.getHopCount() >= maxHops) {
