@@ -431,13 +431,15 @@ final class HopHandler implements RecordHandler {
       Task task = codec.decode(record.topic(), record.value(), Task.class);
       input = bytes(task.getInput());
       contentType = task.getContentType();
-      runId = task.getRunId();
+      runId = task.getRunId() != null && !task.getRunId().isBlank() ? task.getRunId() : task.getIdempotencyKey();
       deadline = task.getDeadline();
     } else {
       TaskInput task = IngressJson.parse(record.value());
       input = task.inputBytes();
       contentType = TaskInput.CONTENT_TYPE;
-      runId = task.runId().orElse(null);
+      // without a run id, the idempotency key names the run: a resubmission names the same run
+      // and is ignored as its duplicate (docs/wire-format.md)
+      runId = task.runId().filter(id -> !id.isBlank()).or(task::idempotencyKey).orElse(null);
       deadline = task.deadline().orElse(null);
     }
     if (runId == null || runId.isBlank()) {

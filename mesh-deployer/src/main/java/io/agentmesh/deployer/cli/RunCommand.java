@@ -268,10 +268,9 @@ final class RunCommand implements Callable<Integer> {
     return result.get().getStatus() == RunStatus.SUCCEEDED ? 0 : 4;
   }
 
-  /** The children's logs, beside the broker's data directory (.mesh/logs by default). */
+  /** The children's logs, in the data directory beside the broker's (.mesh/data/logs by default). */
   private Path logsDir() {
-    Path data = dataDir.toAbsolutePath().normalize();
-    return data.getParent() == null ? data.resolve("logs") : data.getParent().resolve("logs");
+    return dataDir.toAbsolutePath().normalize().resolve("logs");
   }
 
   /**

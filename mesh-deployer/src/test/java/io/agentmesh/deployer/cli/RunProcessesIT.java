@@ -41,7 +41,7 @@ class RunProcessesIT {
 
     assertThat(exit).as("stdout:%n%s%nstderr:%n%s", out, err).isZero();
     assertThat(out.toString()).contains("3 nodes, 2 agent processes").contains("\"status\" : \"SUCCEEDED\"");
-    Path logs = dir.resolve("logs");
+    Path logs = dir.resolve("data").resolve("logs");
     try (var files = Files.list(logs)) {
       assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("edges-0.log", "researcher-0.log");
     }
