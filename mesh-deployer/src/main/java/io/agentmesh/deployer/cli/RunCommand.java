@@ -11,6 +11,7 @@ import io.agentmesh.gateway.Gateway;
 import io.agentmesh.gateway.Limits;
 import io.agentmesh.infra.LocalInfra;
 import io.agentmesh.infra.Ports;
+import io.agentmesh.infra.ShutdownHook;
 import io.agentmesh.schemas.avro.RunResult;
 import io.agentmesh.schemas.avro.RunStatus;
 import java.io.PrintWriter;
@@ -279,6 +280,8 @@ final class RunCommand implements Callable<Integer> {
    * and commit) and the embedded servers; up to a minute, then the JVM halts anyway.
    */
   private void awaitShutdown() throws InterruptedException {
+    // the embedded servers' own hooks wait for the same, so they are stopped after the workers
+    ShutdownHook.awaitOwnerAtExit(closed, Duration.ofSeconds(60));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       stopRequested.countDown();
       try {
