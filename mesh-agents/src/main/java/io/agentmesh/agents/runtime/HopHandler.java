@@ -426,26 +426,29 @@ final class HopHandler implements RecordHandler {
     byte[] input;
     String contentType;
     String runId;
+    String idempotencyKey;
     Instant deadline;
     if (WireCodec.looksLikeAvro(record.value())) {
       Task task = codec.decode(record.topic(), record.value(), Task.class);
       input = bytes(task.getInput());
       contentType = task.getContentType();
-      runId = task.getRunId() != null && !task.getRunId().isBlank() ? task.getRunId() : task.getIdempotencyKey();
+      runId = task.getRunId();
+      idempotencyKey = task.getIdempotencyKey();
       deadline = task.getDeadline();
     } else {
       TaskInput task = IngressJson.parse(record.value());
       input = task.inputBytes();
       contentType = TaskInput.CONTENT_TYPE;
-      // without a run id, the idempotency key names the run: a resubmission names the same run
-      // and is ignored as its duplicate (docs/wire-format.md)
-      runId = task.runId().filter(id -> !id.isBlank()).or(task::idempotencyKey).orElse(null);
+      runId = task.runId().orElse(null);
+      idempotencyKey = task.idempotencyKey().orElse(null);
       deadline = task.deadline().orElse(null);
     }
     if (runId == null || runId.isBlank()) {
-      // the record's key is the run id by convention; else one derived from the record's place, so
-      // a redelivery of the same task is the same run
-      runId = record.key() != null && record.key().length > 0 ? new String(record.key(), StandardCharsets.UTF_8)
+      // without a run id, the idempotency key names the run (a resubmission names the same run and
+      // is ignored as its duplicate, docs/wire-format.md); else the record's key, the run id by
+      // convention; else one derived from the record's place, so a redelivery is the same run
+      runId = idempotencyKey != null && !idempotencyKey.isBlank() ? idempotencyKey
+          : record.key() != null && record.key().length > 0 ? new String(record.key(), StandardCharsets.UTF_8)
           : UUID.nameUUIDFromBytes((record.topic() + "/" + record.partition() + "/" + record.offset()).getBytes(StandardCharsets.UTF_8)).toString();
     }
     Instant created = Instant.ofEpochMilli(record.timestamp());

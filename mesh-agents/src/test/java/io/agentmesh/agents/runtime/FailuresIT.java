@@ -123,16 +123,7 @@ class FailuresIT {
   @Test
   void deadLettersPoisonBytesOnAnEdgeAndKeepsProcessing() throws Exception {
     String name = infra.uniqueName("poison");
-    try (MeshHarness mesh = MeshHarness.of(infra, """
-        name: %s
-        nodes:
-          first: {type: java, class: %s}
-          second: {type: java, class: %s}
-        edges:
-          - {from: START, to: first}
-          - {from: first, to: second}
-          - {from: second, to: END}
-        """.formatted(name, GuardsIT.Echo.class.getName(), GuardsIT.Echo.class.getName()))) {
+    try (MeshHarness mesh = MeshHarness.of(infra, GuardsIT.echoLine(name, "first", "second"))) {
       mesh.startAll();
       String poisoned = infra.uniqueName("run");
       byte[] garbage = "\u0007 not avro, not anything".getBytes(StandardCharsets.UTF_8);
@@ -158,16 +149,7 @@ class FailuresIT {
   @Test
   void aHopTheMeshCannotHandleFailsItsRunWithADeadLetterAndTheWorkerGoesOn() throws Exception {
     String name = infra.uniqueName("lost-claim");
-    try (MeshHarness mesh = MeshHarness.of(infra, """
-        name: %s
-        nodes:
-          first: {type: java, class: %s}
-          second: {type: java, class: %s}
-        edges:
-          - {from: START, to: first}
-          - {from: first, to: second}
-          - {from: second, to: END}
-        """.formatted(name, GuardsIT.Echo.class.getName(), GuardsIT.Echo.class.getName()))) {
+    try (MeshHarness mesh = MeshHarness.of(infra, GuardsIT.echoLine(name, "first", "second"))) {
       mesh.startAll();
       String healthy = infra.uniqueName("run");
       mesh.submit(healthy, "{\"a\": 1}");
@@ -202,14 +184,7 @@ class FailuresIT {
   @Test
   void aTaskWhoseRunIdCannotNameItsKeysFailsAloneWithADeadLetter() throws Exception {
     String name = infra.uniqueName("bad-id");
-    try (MeshHarness mesh = MeshHarness.of(infra, """
-        name: %s
-        nodes:
-          only: {type: java, class: %s}
-        edges:
-          - {from: START, to: only}
-          - {from: only, to: END}
-        """.formatted(name, GuardsIT.Echo.class.getName()))) {
+    try (MeshHarness mesh = MeshHarness.of(infra, GuardsIT.echoLine(name, "only"))) {
       mesh.startAll();
       String bad = infra.uniqueName("run") + "{x}";
       mesh.submit(bad, "{\"a\": 1}");

@@ -174,14 +174,7 @@ class GuardsIT {
   @Test
   void aRunPastItsDeadlineFails() throws Exception {
     String name = infra.uniqueName("deadline");
-    try (MeshHarness mesh = MeshHarness.of(infra, """
-        name: %s
-        nodes:
-          only: {type: java, class: %s}
-        edges:
-          - {from: START, to: only}
-          - {from: only, to: END}
-        """.formatted(name, Echo.class.getName()))) {
+    try (MeshHarness mesh = MeshHarness.of(infra, echoLine(name, "only"))) {
       String runId = infra.uniqueName("run");
       mesh.startAll();
       mesh.submit(runId, "{\"input\": {\"q\": 1}, \"deadline\": \"2020-01-01T00:00:00Z\"}");
@@ -334,14 +327,22 @@ class GuardsIT {
 
   /** {@code START -> echo -> END}. */
   private MeshHarness echoGraph(String name) throws Exception {
-    return MeshHarness.of(infra, """
-        name: %s
-        nodes:
-          echo: {type: java, class: %s}
-        edges:
-          - {from: START, to: echo}
-          - {from: echo, to: END}
-        """.formatted(name, Echo.class.getName()));
+    return MeshHarness.of(infra, echoLine(name, "echo"));
+  }
+
+  /** graph.yaml of {@link Echo} nodes in a line: START -> nodes[0] -> ... -> END. */
+  static String echoLine(String name, String... nodes) {
+    StringBuilder yaml = new StringBuilder("name: " + name + "\nnodes:\n");
+    for (String node : nodes) {
+      yaml.append("  ").append(node).append(": {type: java, class: ").append(Echo.class.getName()).append("}\n");
+    }
+    yaml.append("edges:\n");
+    String from = "START";
+    for (String node : nodes) {
+      yaml.append("  - {from: ").append(from).append(", to: ").append(node).append("}\n");
+      from = node;
+    }
+    return yaml.append("  - {from: ").append(from).append(", to: END}\n").toString();
   }
 
   static void assertFailed(RunResult result, ErrorCode code, String messagePart) {

@@ -38,14 +38,7 @@ class IngressTaskIT {
 
   @Test
   void anAvroTaskRunsUnderTheRunIdAndDeadlineItCarries() throws Exception {
-    try (MeshHarness mesh = MeshHarness.of(infra, """
-        name: %s
-        nodes:
-          only: {type: java, class: %s}
-        edges:
-          - {from: START, to: only}
-          - {from: only, to: END}
-        """.formatted(infra.uniqueName("avro-task"), GuardsIT.Echo.class.getName()))) {
+    try (MeshHarness mesh = MeshHarness.of(infra, GuardsIT.echoLine(infra.uniqueName("avro-task"), "only"))) {
       mesh.startAll();
       String ingress = mesh.topics.ingress();
       String onTime = infra.uniqueName("run");
@@ -62,14 +55,7 @@ class IngressTaskIT {
 
   @Test
   void aResubmissionWithTheSameIdempotencyKeyStartsNothing() throws Exception {
-    try (MeshHarness mesh = MeshHarness.of(infra, """
-        name: %s
-        nodes:
-          only: {type: java, class: %s}
-        edges:
-          - {from: START, to: only}
-          - {from: only, to: END}
-        """.formatted(infra.uniqueName("idem"), GuardsIT.Echo.class.getName()))) {
+    try (MeshHarness mesh = MeshHarness.of(infra, GuardsIT.echoLine(infra.uniqueName("idem"), "only"))) {
       MeshRuntime runtime = mesh.startAll();
       String key = infra.uniqueName("order");
       String ingress = mesh.topics.ingress();
