@@ -42,6 +42,19 @@ public final class TopicNames {
     return new TopicNames(prefix, graph);
   }
 
+  /**
+   * The names of the graph that owns dead-letter topic {@code topic} ({@code <prefix>.<graph>.dlq.<node>}),
+   * read back from it; throws IllegalArgumentException, saying what shape was expected, for any other topic.
+   */
+  public static TopicNames ofDeadLetterTopic(String topic) {
+    int dlq = topic == null ? -1 : topic.lastIndexOf(".dlq.");
+    int graphAt = dlq <= 0 ? -1 : topic.lastIndexOf('.', dlq - 1);
+    if (graphAt <= 0 || checkName("node", topic.substring(dlq + 5)).isPresent()) {
+      throw new IllegalArgumentException("'" + topic + "' is not a dead-letter topic (<prefix>.<graph>.dlq.<node>)");
+    }
+    return of(topic.substring(0, graphAt), topic.substring(graphAt + 1, dlq));
+  }
+
   /** Names for {@code graph} under {@link #DEFAULT_PREFIX}. */
   public static TopicNames of(String graph) {
     return of(DEFAULT_PREFIX, graph);

@@ -28,4 +28,14 @@ class TopicNamesTest {
     assertThatThrownBy(() -> TopicNames.of("g").dlq("bad/node")).hasMessageContaining("'bad/node'");
     assertThatThrownBy(() -> TopicNames.of(".mesh", "g")).hasMessageContaining("topic prefix");
   }
+
+  @Test
+  void readsTheGraphBackFromItsDeadLetterTopics() {
+    assertThat(TopicNames.ofDeadLetterTopic("acme.prod.g.dlq.writer").results()).isEqualTo("acme.prod.g.results");
+    assertThat(TopicNames.ofDeadLetterTopic("mesh.dlq.dlq.dlq").ingress()).isEqualTo("mesh.dlq.ingress");
+    for (String notOne : new String[] {"mesh.g.results", "g.dlq.writer", "mesh.g.dlq.", "mesh.g.dlq.a.b", ".dlq.x"}) {
+      assertThatThrownBy(() -> TopicNames.ofDeadLetterTopic(notOne))
+          .as(notOne).hasMessageContaining("'" + notOne + "' is not a dead-letter topic (<prefix>.<graph>.dlq.<node>)");
+    }
+  }
 }

@@ -203,12 +203,11 @@ final class DlqCommand implements Callable<Integer> {
 
   /** The graph's topic names, read back from a dead-letter topic {@code <prefix>.<graph>.dlq.<node>}. */
   private static TopicNames topicsOf(CommandSpec spec, DeadLetterQueue.Reference ref) {
-    int dlq = ref.topic().lastIndexOf(".dlq.");
-    int graphAt = dlq < 0 ? -1 : ref.topic().lastIndexOf('.', dlq - 1);
-    if (graphAt <= 0) {
-      throw new ParameterException(spec.commandLine(), "'" + ref.topic() + "' is not a dead-letter topic (<prefix>.<graph>.dlq.<node>)");
+    try {
+      return TopicNames.ofDeadLetterTopic(ref.topic());
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
     }
-    return TopicNames.of(ref.topic().substring(0, graphAt), ref.topic().substring(graphAt + 1, dlq));
   }
 
   private static void table(List<DeadLetterQueue.Entry> entries, PrintWriter out) {
