@@ -1,5 +1,6 @@
 package io.agentmesh.agents.model;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -17,10 +18,12 @@ import java.util.Objects;
  * @param maxTokens      completion token limit, or null
  * @param responseFormat text (default) or JSON, optionally with a schema that the answer is checked against
  * @param seed           sampling seed for providers that honour it, or null
+ * @param deadline       when the caller stops waiting (a run's deadline), or null: not sent; the
+ *                       call, its retries and its fallback end by then with {@link ModelDeadlineException}
  */
 public record ChatRequest(String model, List<ChatMessage> messages, List<ToolDefinition> tools,
                           ToolChoice toolChoice, Double temperature, Integer maxTokens,
-                          ResponseFormat responseFormat, Long seed) {
+                          ResponseFormat responseFormat, Long seed, Instant deadline) {
 
     public ChatRequest {
         messages = List.copyOf(Objects.requireNonNull(messages, "messages"));
@@ -39,7 +42,7 @@ public record ChatRequest(String model, List<ChatMessage> messages, List<ToolDef
 
     /** A request of these messages with every other setting left to the endpoint. */
     public static ChatRequest of(List<ChatMessage> messages) {
-        return new ChatRequest(null, messages, List.of(), null, null, null, null, null);
+        return new ChatRequest(null, messages, List.of(), null, null, null, null, null, null);
     }
 
     /** A builder, for requests with more than messages. */
@@ -49,12 +52,12 @@ public record ChatRequest(String model, List<ChatMessage> messages, List<ToolDef
 
     /** This request asking for another model id (null: the endpoint's). */
     public ChatRequest withModel(String newModel) {
-        return new ChatRequest(newModel, messages, tools, toolChoice, temperature, maxTokens, responseFormat, seed);
+        return new ChatRequest(newModel, messages, tools, toolChoice, temperature, maxTokens, responseFormat, seed, deadline);
     }
 
     /** This request with these messages (a conversation continued with tool results, say). */
     public ChatRequest withMessages(List<ChatMessage> newMessages) {
-        return new ChatRequest(model, newMessages, tools, toolChoice, temperature, maxTokens, responseFormat, seed);
+        return new ChatRequest(model, newMessages, tools, toolChoice, temperature, maxTokens, responseFormat, seed, deadline);
     }
 
     /** Builds a {@link ChatRequest}; checks happen in {@link #build()}. */
@@ -67,6 +70,7 @@ public record ChatRequest(String model, List<ChatMessage> messages, List<ToolDef
         private Integer maxTokens;
         private ResponseFormat responseFormat;
         private Long seed;
+        private Instant deadline;
 
         private Builder() {
         }
@@ -135,9 +139,15 @@ public record ChatRequest(String model, List<ChatMessage> messages, List<ToolDef
             return this;
         }
 
+        /** Sets when the caller stops waiting (null: no deadline beyond the endpoint's timeout). */
+        public Builder deadline(Instant value) {
+            this.deadline = value;
+            return this;
+        }
+
         /** The request; throws IllegalArgumentException naming the bad setting. */
         public ChatRequest build() {
-            return new ChatRequest(model, messages, tools, toolChoice, temperature, maxTokens, responseFormat, seed);
+            return new ChatRequest(model, messages, tools, toolChoice, temperature, maxTokens, responseFormat, seed, deadline);
         }
     }
 }

@@ -16,11 +16,15 @@ import java.util.Objects;
  * @param model        model id the server says answered
  * @param fallback     whether a fallback endpoint answered instead of the primary
  * @param attempts     model calls made for this answer, including failed ones and the fallback's
+ * @param failedAttempts the calls that failed before one answered, oldest first (each was followed by a
+ *                     retry or the fallback); empty when the first call answered
  */
 public record ChatResponse(String content, List<ToolCall> toolCalls, String finishReason, Usage usage,
-                           Duration latency, String endpoint, String model, boolean fallback, int attempts) {
+                           Duration latency, String endpoint, String model, boolean fallback, int attempts,
+                           List<Attempt> failedAttempts) {
 
     public ChatResponse {
+        failedAttempts = failedAttempts == null ? List.of() : List.copyOf(failedAttempts);
         toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);
         usage = usage == null ? Usage.NONE : usage;
         Objects.requireNonNull(latency, "latency");
@@ -28,6 +32,12 @@ public record ChatResponse(String content, List<ToolCall> toolCalls, String fini
         if (attempts < 1) {
             throw new IllegalArgumentException("attempts must be >= 1, was " + attempts);
         }
+    }
+
+    /** An answer of one endpoint's call, before any retrying decorator (no failed attempts). */
+    public ChatResponse(String content, List<ToolCall> toolCalls, String finishReason, Usage usage,
+                        Duration latency, String endpoint, String model, boolean fallback, int attempts) {
+        this(content, toolCalls, finishReason, usage, latency, endpoint, model, fallback, attempts, List.of());
     }
 
     /** Whether the model asked for tool calls. */
@@ -41,8 +51,8 @@ public record ChatResponse(String content, List<ToolCall> toolCalls, String fini
     }
 
     /** This response as served through a retrying decorator. */
-    ChatResponse withDelivery(Duration totalLatency, boolean viaFallback, int totalAttempts) {
+    ChatResponse withDelivery(Duration totalLatency, boolean viaFallback, int totalAttempts, List<Attempt> failed) {
         return new ChatResponse(content, toolCalls, finishReason, usage, totalLatency, endpoint, model,
-                viaFallback || fallback, totalAttempts);
+                viaFallback || fallback, totalAttempts, failed);
     }
 }

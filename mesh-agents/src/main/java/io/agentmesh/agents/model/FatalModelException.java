@@ -1,9 +1,9 @@
 package io.agentmesh.agents.model;
 
-/** A failure that sending the same request again will not cure: a bad request, bad credentials, exhausted retries. */
+/** A failure that sending the same request again will not cure: a bad request, bad credentials, exhausted retries, a passed deadline. */
 public abstract sealed class FatalModelException extends ModelException
         permits ModelRequestException, ModelAuthenticationException, ModelInterruptedException,
-                RetriesExhaustedException {
+                ModelDeadlineException, RetriesExhaustedException {
 
     private static final long serialVersionUID = 1L;
 

@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * wait on {@code sendAsync(...).get(timeout)} rather than {@code send}: {@link HttpRequest#timeout}
  * stops counting once the response headers arrive, so a server that sends headers and then stalls
  * would hang {@code send} for ever. Waiting with a deadline and cancelling the future (which aborts
- * the exchange and closes the connection) bounds the whole call.
+ * the exchange and closes the connection) bounds the whole call, by the endpoint's timeout or the
+ * request's own deadline, whichever comes first.
  *
  * <p>The API key is read from the endpoint's environment variable on every call (so a rotated key is
  * picked up) and is never logged or put in an exception.
@@ -91,8 +92,19 @@ public final class OpenAiChatModel implements ChatModel, AutoCloseable {
         if (request.responseFormat().type() == ResponseFormat.Type.JSON_SCHEMA) {
             validator.schema(request.responseFormat().schema()); // a broken schema fails before the call
         }
-        HttpRequest httpRequest = httpRequest(request);
         Duration timeout = endpoint.requestTimeout();
+        boolean deadlineFirst = false; // whether the request's deadline comes before the endpoint's timeout
+        if (request.deadline() != null) {
+            Duration left = Duration.between(clock.instant(), request.deadline());
+            if (!left.isPositive()) {
+                throw new ModelDeadlineException(endpoint.name(), request.deadline(), null);
+            }
+            if (left.compareTo(timeout) < 0) {
+                timeout = left;
+                deadlineFirst = true;
+            }
+        }
+        HttpRequest httpRequest = httpRequest(request);
         long start = System.nanoTime();
         CompletableFuture<HttpResponse<String>> future =
                 client.sendAsync(httpRequest, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -101,6 +113,9 @@ public final class OpenAiChatModel implements ChatModel, AutoCloseable {
             response = future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
+            if (deadlineFirst) {
+                throw new ModelDeadlineException(endpoint.name(), request.deadline(), e);
+            }
             throw new ModelTimeoutException(endpoint.name(), timeout, e);
         } catch (InterruptedException e) {
             future.cancel(true);

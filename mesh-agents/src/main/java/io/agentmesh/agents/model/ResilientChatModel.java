@@ -27,13 +27,20 @@ import org.slf4j.LoggerFactory;
  * which is no model call, and the retries stop. Then, when there is a fallback, it gets the request
  * (with the model id cleared so the fallback uses its own) and the answer says it came from there.
  * Otherwise a {@link RetriesExhaustedException} carries the attempt history, or, when the breaker
- * was open before any call, the {@link CircuitOpenException} itself. Resilience4j supplies the
+ * was open before any call, the {@link CircuitOpenException} itself. A request with a deadline ends by
+ * it: no delay sleeps past it, and an attempt or the fallback due after it throws
+ * {@link ModelDeadlineException} instead. Resilience4j supplies the
  * breaker's sliding window and state machine and the retry loop; we supply the delays (full jitter,
  * Retry-After) and the classification.
  */
 public final class ResilientChatModel implements ChatModel {
 
     private static final Logger LOG = LoggerFactory.getLogger(ResilientChatModel.class);
+    /**
+     * The deadline of the request whose retries run on this thread, for the delay function, which
+     * Resilience4j shares between calls and gives no request.
+     */
+    private static final ThreadLocal<Instant> CALL_DEADLINE = new ThreadLocal<>();
 
     private final ChatModel primary;
     private final ChatModel fallback;
@@ -52,7 +59,11 @@ public final class ResilientChatModel implements ChatModel {
         IntervalBiFunction<ChatResponse> delays = (retryNumber, outcome) -> {
             Duration retryAfter = outcome.isLeft() && outcome.getLeft() instanceof RateLimitedException r
                     ? r.retryAfter().orElse(null) : null;
-            return policy.delay(retryNumber, retryAfter, random).toMillis();
+            long millis = policy.delay(retryNumber, retryAfter, random).toMillis();
+            Instant deadline = CALL_DEADLINE.get();
+            // never sleep past the request's deadline: wake just after it, and the next attempt ends the call
+            return deadline == null ? millis
+                    : Math.min(millis, Math.max(0, Duration.between(Instant.now(), deadline).toMillis() + 1));
         };
         this.retry = Retry.of(primary.name(), RetryConfig.<ChatResponse>custom()
                 .maxAttempts(policy.maxAttempts())
@@ -104,9 +115,11 @@ public final class ResilientChatModel implements ChatModel {
         long start = System.nanoTime();
         List<Attempt> history = new ArrayList<>(retryPolicy.maxAttempts() + 1);
         RetriableModelException primaryFailure;
+        Instant outerDeadline = CALL_DEADLINE.get();
+        CALL_DEADLINE.set(request.deadline());
         try {
             ChatResponse answer = retry.executeCheckedSupplier(() -> callPrimary(request, history));
-            return answer.withDelivery(elapsedSince(start), false, history.size());
+            return answer.withDelivery(elapsedSince(start), false, history.size(), history.subList(0, history.size() - 1));
         } catch (RetriableModelException e) {
             primaryFailure = e;
         } catch (FatalModelException e) {
@@ -115,6 +128,8 @@ public final class ResilientChatModel implements ChatModel {
             throw e;
         } catch (Throwable e) {
             throw new IllegalStateException("unexpected checked exception from " + primary.name(), e);
+        } finally {
+            CALL_DEADLINE.set(outerDeadline);
         }
         if (Thread.currentThread().isInterrupted()) { // interrupted while sleeping between attempts
             throw new ModelInterruptedException(primary.name(), new InterruptedException("during retry backoff"));
@@ -129,6 +144,7 @@ public final class ResilientChatModel implements ChatModel {
     }
 
     private ChatResponse callPrimary(ChatRequest request, List<Attempt> history) throws ModelException {
+        checkDeadline(request, primary);
         if (breaker != null && !breaker.tryAcquirePermission()) {
             notify(l -> l.onCallNotPermitted(primary.name()));
             throw new CircuitOpenException(primary.name());
@@ -158,25 +174,35 @@ public final class ResilientChatModel implements ChatModel {
 
     private ChatResponse callFallback(ChatRequest request, List<Attempt> history, RetriableModelException reason,
                                       long start) throws ModelException {
+        checkDeadline(request, primary);
         notify(l -> l.onFallback(primary.name(), fallback.name(), reason));
         Instant startedAt = Instant.now();
         long t0 = System.nanoTime();
         try {
             ChatResponse answer = fallback.complete(request.withModel(null));
-            return answer.withDelivery(elapsedSince(start), true, history.size() + answer.attempts());
+            List<Attempt> failed = new ArrayList<>(history);
+            failed.addAll(answer.failedAttempts());
+            return answer.withDelivery(elapsedSince(start), true, history.size() + answer.attempts(), failed);
         } catch (ModelException e) {
             if (e instanceof RetriesExhaustedException exhausted) {
                 history.addAll(exhausted.attempts());
             } else if (!(e instanceof CircuitOpenException)) {
                 record(history, Attempt.failed(fallback.name(), 1, startedAt, elapsedSince(t0), e));
             }
-            if (e instanceof ModelInterruptedException) {
+            if (e instanceof ModelInterruptedException || e instanceof ModelDeadlineException) {
                 throw e;
             }
             RetriesExhaustedException exhausted = new RetriesExhaustedException(primary.name(), history,
                     e instanceof RetriesExhaustedException r ? r.last() : e);
             exhausted.addSuppressed(reason);
             throw exhausted;
+        }
+    }
+
+    /** Throws when the request's deadline has passed: no further attempt, and no fallback, is made. */
+    private static void checkDeadline(ChatRequest request, ChatModel model) throws ModelDeadlineException {
+        if (request.deadline() != null && !Instant.now().isBefore(request.deadline())) {
+            throw new ModelDeadlineException(model.name(), request.deadline(), null);
         }
     }
 

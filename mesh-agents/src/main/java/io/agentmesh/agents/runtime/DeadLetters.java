@@ -32,7 +32,7 @@ final class DeadLetters {
     List<AttemptRecord> attempts = new ArrayList<>();
     if (error instanceof RetriesExhaustedException exhausted) {
       for (Attempt attempt : exhausted.attempts()) {
-        attempts.add(new AttemptRecord(attempt.number(), attempt.startedAt(),
+        attempts.add(new AttemptRecord(attempt.number(), attempt.startedAt().plus(attempt.latency()),
             attempt.failure() == null ? "none" : attempt.failure(), attempt.detail()));
       }
     }

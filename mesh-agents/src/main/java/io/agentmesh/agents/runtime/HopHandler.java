@@ -3,7 +3,10 @@ package io.agentmesh.agents.runtime;
 import static io.agentmesh.schemas.serde.WireCodec.bytes;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentmesh.agents.model.Attempt;
 import io.agentmesh.agents.model.FatalModelException;
+import io.agentmesh.agents.model.ModelDeadlineException;
 import io.agentmesh.agents.model.ModelException;
 import io.agentmesh.agents.model.RetriesExhaustedException;
 import io.agentmesh.core.graph.Edge;
@@ -301,6 +304,7 @@ final class HopHandler implements RecordHandler {
     // a classifier router's label is not in its output (it passes its input on): record it in the
     // event, so deterministic replay can route the same way without calling the model
     byte[] decision = classifies ? decisionJson(output) : null;
+    out.addAll(retryEvents(hop, output.failedModelCalls()));
     out.add(event(hop, RunEventType.NODE_COMPLETED, decision, DECISION_CONTENT_TYPE, serviceMs, Math.round(output.modelMicros() / 1000.0),
         output.tokensIn(), output.tokensOut()));
     boolean ends = targets.contains(Edge.END);
@@ -329,6 +333,10 @@ final class HopHandler implements RecordHandler {
       return executor.execute(call);
     } catch (RunFailure e) {
       throw e; // the executor decided how the run fails (a join's branch policy)
+    } catch (ModelDeadlineException e) {
+      // the run's deadline cut the model call, its retries or its fallback short: a guard, as before the node
+      throw RunFailure.of(ErrorCode.DEADLINE_EXCEEDED, "run passed its deadline " + e.deadline() + " while node '"
+          + node + "' waited for model '" + e.endpoint() + "'");
     } catch (RetriesExhaustedException e) {
       throw RunFailure.deadLetter(ErrorCode.RETRIES_EXHAUSTED, "node '" + node + "': " + e.getMessage(), e);
     } catch (FatalModelException e) {
@@ -621,12 +629,17 @@ final class HopHandler implements RecordHandler {
 
   private ProducerRecord<byte[], byte[]> event(Hop hop, RunEventType type, byte[] detail, String detailType, long serviceMs,
                                                Long modelMs, long tokensIn, long tokensOut) {
+    return event(hop, type, clock.instant(), detail, detailType, serviceMs, modelMs, tokensIn, tokensOut);
+  }
+
+  private ProducerRecord<byte[], byte[]> event(Hop hop, RunEventType type, Instant at, byte[] detail, String detailType,
+                                               long serviceMs, Long modelMs, long tokensIn, long tokensOut) {
     RunEvent event = RunEvent.newBuilder()
         .setRunId(hop.getRunId())
         .setGraph(graph.name())
         .setType(type)
         .setNode(type == RunEventType.RUN_STARTED ? null : node)
-        .setTimestamp(clock.instant())
+        .setTimestamp(at)
         .setAttempt(hop.getAttempt())
         .setDetail(detail == null ? null : ByteBuffer.wrap(detail))
         .setDetailContentType(detail == null ? null : detailType)
@@ -636,6 +649,25 @@ final class HopHandler implements RecordHandler {
         .setTokensOut(tokensOut)
         .build();
     return record(topics.events(), hop.getRunId(), codec.encode(topics.events(), event), hop);
+  }
+
+  /**
+   * A RETRY_SCHEDULED event for each model call of the node that failed and was followed by another
+   * (a retry, or the fallback), stamped when it failed. They go out with the node's other events,
+   * when the node is done: retries happen inside the node, not as redeliveries.
+   */
+  private List<ProducerRecord<byte[], byte[]>> retryEvents(Hop hop, List<Attempt> failedCalls) {
+    List<ProducerRecord<byte[], byte[]>> events = new ArrayList<>(failedCalls.size());
+    for (Attempt failed : failedCalls) {
+      ObjectNode detail = JSON.createObjectNode()
+          .put("endpoint", failed.endpoint())
+          .put("failedAttempt", failed.number())
+          .put("error", failed.failure())
+          .put("message", failed.detail());
+      events.add(event(hop, RunEventType.RETRY_SCHEDULED, failed.startedAt().plus(failed.latency()),
+          detail.toString().getBytes(StandardCharsets.UTF_8), "application/json", 0, null, 0, 0));
+    }
+    return events;
   }
 
   private ProducerRecord<byte[], byte[]> result(Hop hop, RunStatus status, byte[] output, String contentType, RunError error, RunRecord run) {
@@ -669,6 +701,10 @@ final class HopHandler implements RecordHandler {
     }
     if (run != null && run.status().isTerminal()) {
       return Outcome.of(out); // another branch already ended the run: nothing more to say about it
+    }
+    if (failure.getCause() instanceof RetriesExhaustedException exhausted && !exhausted.attempts().isEmpty()) {
+      // every failed call but the last was followed by another
+      out.addAll(retryEvents(hop, exhausted.attempts().subList(0, exhausted.attempts().size() - 1)));
     }
     Optional<io.agentmesh.core.graph.JoinNode> join = failure.deadLetter() && hop.getFanOut() != null
         ? BranchFailures.joinToTell(graph, node) : Optional.empty();

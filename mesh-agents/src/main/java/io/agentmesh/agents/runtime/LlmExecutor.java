@@ -2,6 +2,7 @@ package io.agentmesh.agents.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.agents.model.Attempt;
 import io.agentmesh.agents.model.ChatMessage;
 import io.agentmesh.agents.model.ChatModel;
 import io.agentmesh.agents.model.ChatRequest;
@@ -85,8 +86,9 @@ final class LlmExecutor implements NodeExecutor {
     long tokensIn = 0;
     long tokensOut = 0;
     long modelMicros = 0;
+    List<Attempt> failedCalls = new ArrayList<>();
     for (int round = 0; ; round++) {
-      ChatRequest.Builder request = ChatRequest.builder().messages(messages);
+      ChatRequest.Builder request = ChatRequest.builder().messages(messages).deadline(call.deadline().orElse(null));
       declared.values().forEach(t -> request.tool(t.definition()));
       if (json) {
         request.responseFormat(node.output().schema()
@@ -97,13 +99,14 @@ final class LlmExecutor implements NodeExecutor {
       tokensIn += response.usage().promptTokens();
       tokensOut += response.usage().completionTokens();
       modelMicros += response.latency().toNanos() / 1000;
+      failedCalls.addAll(response.failedAttempts());
       if (!response.hasToolCalls()) {
         String content = response.content() == null ? "" : response.content();
         remember(call, userPrompt, content);
         byte[] payload = content.getBytes(StandardCharsets.UTF_8);
         String contentType = json ? "application/json" : "text/plain; charset=utf-8";
         return new NodeOutput(payload, contentType, parseDecision(payload, contentType), Map.of(),
-            tokensIn, tokensOut, modelMicros);
+            tokensIn, tokensOut, modelMicros, failedCalls);
       }
       if (round >= node.maxToolRounds()) {
         throw new IllegalStateException("node '" + node.name() + "': the model still asked for tools after "
@@ -165,7 +168,7 @@ final class LlmExecutor implements NodeExecutor {
     MemorySpec spec = node.memory().get();
     MemoryBound bound = new MemoryBound(spec.maxMessages(), spec.maxTokens(), Optional.empty());
     if (spec.summarise()) {
-      bound = bound.summarisedBy(summariser());
+      bound = bound.summarisedBy(summariser(call));
     }
     // once per (node, input id): a turn produced again after a crash before the checkpoint is kept once
     HopHandler.await(redis.memory().appendOnceAndTrim(call.runId(), memoryKey(), node.name() + "|" + call.inputId(),
@@ -173,14 +176,14 @@ final class LlmExecutor implements NodeExecutor {
   }
 
   /** Asks the node's model for a summary of the oldest messages (runs on a virtual thread). */
-  private Function<List<Message>, Message> summariser() {
+  private Function<List<Message>, Message> summariser(NodeCall call) {
     return dropped -> {
       StringBuilder text = new StringBuilder();
       dropped.forEach(m -> text.append(m.role()).append(": ").append(m.content()).append('\n'));
       try {
         ChatResponse summary = model.complete(ChatRequest.builder()
             .system("Summarise this conversation in a few sentences, keeping facts and decisions.")
-            .user(text.toString()).build());
+            .user(text.toString()).deadline(call.deadline().orElse(null)).build());
         return new Message("user", "Summary of the earlier conversation: " + summary.content());
       } catch (Exception e) {
         throw new IllegalStateException("node '" + node.name() + "': summarising memory failed: " + e.getMessage(), e);

@@ -38,12 +38,14 @@ final class RouterExecutor implements NodeExecutor {
         .system("Classify the input. Answer with exactly one of these labels and nothing else: "
             + String.join(", ", classifier.labels()))
         .user(question)
+        .deadline(call.deadline().orElse(null))
         .build();
     ChatResponse response = classifierModel.complete(request);
     String answer = response.content() == null ? "" : response.content().trim().toLowerCase(Locale.ROOT);
     String label = classifier.labels().stream().filter(l -> l.toLowerCase(Locale.ROOT).equals(answer)).findFirst()
         .orElseGet(() -> classifier.labels().stream().filter(l -> answer.contains(l.toLowerCase(Locale.ROOT))).findFirst().orElse(""));
     return new NodeOutput(call.payload(), call.contentType(), Map.of(classifier.field(), label), Map.of(),
-        response.usage().promptTokens(), response.usage().completionTokens(), response.latency().toNanos() / 1000);
+        response.usage().promptTokens(), response.usage().completionTokens(), response.latency().toNanos() / 1000,
+        response.failedAttempts());
   }
 }

@@ -97,6 +97,21 @@ class OpenAiChatModelIT {
     }
 
     @Test
+    void theRequestsDeadlineCutsTheCallBeforeTheEndpointsTimeout() {
+        sim.putModel(ModelBehaviour.builder("hung-deadline").faults(Faults.none().withHang(1.0)).build());
+        try (OpenAiChatModel model = client("hung-deadline", Duration.ofSeconds(30))) {
+            java.time.Instant deadline = java.time.Instant.now().plusMillis(400);
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> model.complete(ChatRequest.builder().user("hello?").deadline(deadline).build()))
+                    .isInstanceOfSatisfying(ModelDeadlineException.class, e -> {
+                        assertThat(e.retriable()).isFalse();
+                        assertThat(e.getMessage()).contains("deadline " + deadline).contains("hung-deadline");
+                    });
+            assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(300L, 10_000L);
+        }
+    }
+
+    @Test
     void aBodyThatStallsAfterTheHeadersAlsoTimesOut() throws Exception {
         try (ScriptedServer server = new ScriptedServer(
                 new ScriptedServer.Reply(200, Map.of(), ScriptedServer.completion("late"), Duration.ofSeconds(10)));

@@ -58,6 +58,8 @@ class ResilientChatModelTest {
         assertThat(r.attempts()).isEqualTo(2);
         assertThat(r.fallback()).isFalse();
         assertThat(events).containsExactly("attempt p#1 ModelServerException", "retry p#2", "attempt p#2 ok");
+        assertThat(r.failedAttempts()).extracting(Attempt::endpoint, Attempt::number, Attempt::failure)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("p", 1, "ModelServerException"));
     }
 
     @Test
@@ -99,6 +101,7 @@ class ResilientChatModelTest {
         assertThat(r.fallback()).isTrue();
         assertThat(r.endpoint()).isEqualTo("f");
         assertThat(r.attempts()).isEqualTo(4);
+        assertThat(r.failedAttempts()).extracting(Attempt::endpoint).containsExactly("p", "p", "p");
         assertThat(events).contains("fallback p->f");
     }
 
@@ -199,5 +202,34 @@ class ResilientChatModelTest {
         t.join(2_000);
         assertThat(t.isAlive()).isFalse();
         assertThat(failure.get()).isInstanceOf(ModelInterruptedException.class);
+    }
+
+    @Test
+    void theRequestsDeadlineEndsTheRetriesAndSkipsTheFallback() {
+        // Retry-After 30 s, honoured: without the deadline the call would sleep 30 s before its second attempt
+        ScriptedModel primary = new ScriptedModel("p", fail(n -> new RateLimitedException(n, Duration.ofSeconds(30), "")));
+        ScriptedModel fallback = new ScriptedModel("f", answer("too late"));
+        ResilientChatModel model = resilient(primary).fallback(fallback)
+                .retryPolicy(new RetryPolicy(3, Duration.ofMillis(1), 2.0, Duration.ofMillis(5), Duration.ofMinutes(1)))
+                .build();
+        java.time.Instant deadline = java.time.Instant.now().plusMillis(300);
+        long start = System.nanoTime();
+
+        assertThatThrownBy(() -> model.complete(ChatRequest.builder().user("hi").deadline(deadline).build()))
+                .isInstanceOfSatisfying(ModelDeadlineException.class, e -> assertThat(e.deadline()).isEqualTo(deadline));
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        assertThat(primary.calls).as("no attempt after the deadline").hasValue(1);
+        assertThat(fallback.calls).hasValue(0);
+        assertThat(events).containsExactly("attempt p#1 RateLimitedException", "retry p#2");
+    }
+
+    @Test
+    void aRequestWhoseDeadlineHasPassedCallsNothing() {
+        ScriptedModel primary = new ScriptedModel("p", answer("never"));
+        assertThatThrownBy(() -> resilient(primary).build()
+                .complete(ChatRequest.builder().user("hi").deadline(java.time.Instant.now().minusSeconds(1)).build()))
+                .isInstanceOf(ModelDeadlineException.class);
+        assertThat(primary.calls).hasValue(0);
     }
 }

@@ -16,6 +16,8 @@ import io.agentmesh.schemas.avro.ClaimCheck;
 import io.agentmesh.schemas.avro.DeadLetter;
 import io.agentmesh.schemas.avro.ErrorCode;
 import io.agentmesh.schemas.avro.Hop;
+import io.agentmesh.schemas.avro.RunEvent;
+import io.agentmesh.schemas.avro.RunEventType;
 import io.agentmesh.schemas.avro.RunResult;
 import io.agentmesh.schemas.avro.RunStatus;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -82,6 +84,22 @@ class FailuresIT {
       assertThat(meters.get(MeshMetric.MODEL_RETRIES.metricName()).tags("node", "ask", "model", "m").counter().count()).isEqualTo(3);
       assertThat(meters.get(MeshMetric.MODEL_TOKENS.metricName()).tags("node", "ask", "model", "m", "direction", "out")
           .counter().count()).isPositive().isEqualTo(tokensOut);
+      // and on the events topic: each failed call a RETRY_SCHEDULED event, before the node's NODE_COMPLETED
+      List<RunEvent> retries = new ArrayList<>();
+      for (String run : runs) {
+        List<RunEvent> events = mesh.events(run, RunEventType.RUN_SUCCEEDED, WAIT);
+        List<RunEventType> types = events.stream().map(RunEvent::getType).toList();
+        assertThat(types).as("events of %s", run).contains(RunEventType.NODE_COMPLETED);
+        assertThat(types.subList(types.indexOf(RunEventType.NODE_COMPLETED), types.size()))
+            .as("events of %s", run).doesNotContain(RunEventType.RETRY_SCHEDULED);
+        events.stream().filter(e -> e.getType() == RunEventType.RETRY_SCHEDULED).forEach(retries::add);
+      }
+      assertThat(retries).hasSize(3).allSatisfy(e -> {
+        assertThat(e.getNode()).isEqualTo("ask");
+        assertThat(e.getDetailContentType()).isEqualTo("application/json");
+        assertThat(StandardCharsets.UTF_8.decode(e.getDetail()).toString())
+            .contains("\"error\":\"ModelServerException\"").contains("\"failedAttempt\":");
+      });
     }
   }
 
@@ -117,6 +135,9 @@ class FailuresIT {
       MeterRegistry meters = mesh.meters(runtime);
       assertThat(meters.get(MeshMetric.MODEL_RETRIES.metricName()).tags("node", "ask", "model", "m").counter().count()).isEqualTo(1);
       assertThat(meters.get(MeshMetric.MODEL_LATENCY.metricName()).tags("node", "ask", "model", "m").timer().count()).isZero();
+      // the first 500 was retried, the second ended the run
+      assertThat(mesh.events(runId, RunEventType.RUN_FAILED, WAIT)).extracting(RunEvent::getType)
+          .containsExactly(RunEventType.RUN_STARTED, RunEventType.RETRY_SCHEDULED, RunEventType.RUN_FAILED);
     }
   }
 

@@ -143,17 +143,20 @@ class GuardsIT {
     }
   }
 
-  /** A node that outlasts the graph's deadline ends its run, though it answered. */
+  /**
+   * The run's deadline cuts a slow model call short: the run fails at its deadline, not when the
+   * model answers (30 s here, past the test's wait), and no retry or second call follows.
+   */
   @Test
-  void aNodeThatRunsPastTheGraphsDeadlineFailsTheRun() throws Exception {
+  void theGraphsDeadlineCutsASlowModelCallShort() throws Exception {
     String name = infra.uniqueName("slow-deadline");
     String model = infra.uniqueName("sim-slow");
-    infra.simulator().putModel(ModelBehaviour.builder(model).latency(Latency.fixed(Duration.ofSeconds(3))).build());
+    infra.simulator().putModel(ModelBehaviour.builder(model).latency(Latency.fixed(Duration.ofSeconds(30))).build());
     try (MeshHarness mesh = MeshHarness.of(infra, """
         name: %s
         guards: {deadline: 2s}
         models:
-          m: {baseUrl: "%s", model: %s, timeout: 10s}
+          m: {baseUrl: "%s", model: %s, timeout: 60s}
         nodes:
           slow: {type: llm, model: m}
         edges:
@@ -162,12 +165,50 @@ class GuardsIT {
         """.formatted(name, infra.simulator().baseUrl(), model))) {
       String runId = infra.uniqueName("run");
       mesh.startAll();
+      long submitted = System.nanoTime();
+      mesh.submit(runId, "{\"question\": \"take your time\"}");
+
+      RunResult result = mesh.result(runId, Duration.ofSeconds(20));
+
+      assertFailed(result, ErrorCode.DEADLINE_EXCEEDED, "while node 'slow' waited for model 'm'");
+      assertThat(Duration.ofNanos(System.nanoTime() - submitted)).isLessThan(Duration.ofSeconds(20));
+      assertThat(infra.simulator().stats().model(model).requests()).isEqualTo(1);
+      assertThat(mesh.endOffsets(mesh.topics.dlq("slow"))).as("a guard, not a dead letter").isZero();
+    }
+  }
+
+  /** Sleeps past any short deadline, then answers: blocking code the runtime cannot cut short. */
+  public static final class Sleepy implements Agent {
+    @Override
+    public AgentOutput process(AgentInput input, AgentContext ctx) throws InterruptedException {
+      Thread.sleep(3_000);
+      return new AgentOutput(input.payload(), input.contentType(), Map.of());
+    }
+  }
+
+  /** A node that outlasts the graph's deadline ends its run, though it answered. */
+  @Test
+  void aNodeThatRunsPastTheGraphsDeadlineFailsTheRun() throws Exception {
+    String name = infra.uniqueName("sleepy-deadline");
+    try (MeshHarness mesh = MeshHarness.of(infra, """
+        name: %s
+        guards: {deadline: 2s}
+        nodes:
+          slow: {type: java, class: %s}
+          after: {type: java, class: %s}
+        edges:
+          - {from: START, to: slow}
+          - {from: slow, to: after}
+          - {from: after, to: END}
+        """.formatted(name, Sleepy.class.getName(), Echo.class.getName()))) {
+      String runId = infra.uniqueName("run");
+      mesh.startAll();
       mesh.submit(runId, "{\"question\": \"take your time\"}");
 
       RunResult result = mesh.result(runId, WAIT);
 
       assertFailed(result, ErrorCode.DEADLINE_EXCEEDED, "while node 'slow' ran");
-      assertThat(infra.simulator().stats().model(model).requests()).isEqualTo(1);
+      assertThat(mesh.endOffsets(mesh.topics.edge("slow", "after"))).isZero();
     }
   }
 

@@ -223,6 +223,15 @@ final class MeshHarness implements AutoCloseable {
         .map(r -> codec.decode(topic, r.value(), io.agentmesh.schemas.avro.Hop.class)).toList();
   }
 
+  /** Run {@code runId}'s lifecycle events, decoded, in order, read until one of type {@code until} arrived or the timeout passed. */
+  List<io.agentmesh.schemas.avro.RunEvent> events(String runId, io.agentmesh.schemas.avro.RunEventType until, Duration timeout) {
+    String topic = topics.events();
+    java.util.function.Function<List<ConsumerRecord<byte[], byte[]>>, List<io.agentmesh.schemas.avro.RunEvent>> ofRun =
+        records -> records.stream().map(r -> codec.decode(topic, r.value(), io.agentmesh.schemas.avro.RunEvent.class))
+            .filter(e -> e.getRunId().equals(runId)).toList();
+    return ofRun.apply(read(topic, timeout, seen -> ofRun.apply(seen).stream().anyMatch(e -> e.getType() == until)));
+  }
+
   /** The size of a hop as encoded on the edge {@code from -> to}. */
   int encodedSize(io.agentmesh.schemas.avro.Hop hop, String from, String to) {
     return codec.encode(topics.edge(from, to), hop).length;

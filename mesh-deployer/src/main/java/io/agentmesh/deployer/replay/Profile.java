@@ -31,7 +31,7 @@ public record Profile(String graph, long fromMs, long toMs, long runs, long succ
    * @param service processing time per execution
    * @param queueWait processing start minus the inbound hop's enqueue time
    * @param model time in model calls per execution that made one
-   * @param retries executions with attempt above 1
+   * @param retries model calls retried inside the node, plus executions with attempt above 1
    * @param errors runs that failed at this node
    * @param deadLetters messages on this node's dead-letter topic
    */

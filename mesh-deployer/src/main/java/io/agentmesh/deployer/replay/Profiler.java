@@ -82,6 +82,10 @@ public final class Profiler {
         }
         continue;
       }
+      if (event.getType() == RunEventType.RETRY_SCHEDULED && node != null) {
+        counters.computeIfAbsent(node, n -> new long[5])[3]++; // a model call retried inside the node
+        continue;
+      }
       if (event.getType() != RunEventType.NODE_COMPLETED || node == null) {
         continue;
       }
@@ -116,7 +120,7 @@ public final class Profiler {
       c[1] += event.getTokensIn();
       c[2] += event.getTokensOut();
       if (event.getAttempt() > 1) {
-        c[3]++;
+        c[3]++; // a hop a join asked for again
       }
       executionsByRun.computeIfAbsent(runId, r -> new ArrayList<>())
           .add(new Execution(runId, node, inputId, start, end, event, inbound, enqueued));

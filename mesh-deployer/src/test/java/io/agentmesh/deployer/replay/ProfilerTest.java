@@ -90,6 +90,22 @@ class ProfilerTest {
   }
 
   @Test
+  void countsModelCallsRetriedInsideANodeFromTheirEvents() {
+    Recording plain = recording(4);
+    List<Recording.EventRecord> events = new ArrayList<>(plain.events());
+    long at = T0 + 50;
+    events.addFirst(new Recording.EventRecord(at, event("run-0", RunEventType.RETRY_SCHEDULED, "fast", at, 0, null), "tp-in-0"));
+    events.addFirst(new Recording.EventRecord(at, event("run-2", RunEventType.RETRY_SCHEDULED, "fast", at, 0, null), "tp-in-2"));
+    Recording retried = new Recording("g", plain.ingress(), plain.hops(), events, plain.results(), plain.deadLetters());
+
+    Profile profile = Profiler.profile(retried, 1);
+
+    assertThat(profile.nodes().get("fast").retries()).isEqualTo(2);
+    assertThat(profile.nodes().get("fast").executions()).as("a retry is no execution").isEqualTo(4);
+    assertThat(profile.nodes().get("slow").retries()).isZero();
+  }
+
+  @Test
   void rebuildsTheCriticalPathFromHopsAndInputIds() {
     Profile profile = Profiler.profile(recording(1), 1);
     Profile.RunProfile run = profile.slowestRuns().getFirst();
