@@ -90,6 +90,10 @@ final class RunJson {
     out.put("tokensIn", r.tokensIn());
     out.put("tokensOut", r.tokensOut());
     out.put("cancelRequested", r.cancelRequested());
+    if (!r.metadata().isEmpty()) {
+      ObjectNode metadata = out.putObject("metadata");
+      r.metadata().forEach(metadata::put);
+    }
     r.error().ifPresent(e -> {
       ObjectNode error = out.putObject("error");
       error.put("code", e.code());

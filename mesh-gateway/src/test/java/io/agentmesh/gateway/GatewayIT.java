@@ -89,6 +89,8 @@ class GatewayIT {
       assertThat(result.path("status").asText()).isEqualTo("SUCCEEDED");
       assertThat(result.path("output").asText()).contains("what is a partition?");
       assertThat(result.path("durationMs").asLong()).isNotNegative();
+      JsonNode run = new Http(gateway.url()).get("/v1/runs/" + result.path("runId").asText()).json();
+      assertThat(run.path("metadata").path("tenant").asText()).as("the task's metadata, kept with its run").isEqualTo("acme");
       assertThat(gateway.blockedThreadEvents()).isZero();
     }
   }

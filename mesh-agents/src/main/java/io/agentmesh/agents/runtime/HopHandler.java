@@ -125,14 +125,21 @@ final class HopHandler implements RecordHandler {
 
   @Override
   public Outcome handle(ConsumerRecord<byte[], byte[]> record) {
+    boolean ingress = record.topic().equals(topics.ingress());
     Hop hop;
+    Map<String, String> metadata = Map.of();
     try {
-      hop = record.topic().equals(topics.ingress()) ? fromIngress(record) : codec.decode(record.topic(), record.value(), Hop.class);
+      if (ingress) {
+        IngressTask task = fromIngress(record);
+        hop = task.hop();
+        metadata = task.metadata();
+      } else {
+        hop = codec.decode(record.topic(), record.value(), Hop.class);
+      }
     } catch (RuntimeException poison) {
       return poison(record, poison);
     }
     List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
-    boolean ingress = record.topic().equals(topics.ingress());
     Optional<String> badRunId = ingress ? RedisKeys.runIdProblem(hop.getRunId()) : Optional.empty();
     if (badRunId.isPresent()) {
       return refusedTask(record, hop, "the task at " + origin(record) + " cannot start a run: " + badRunId.get());
@@ -140,7 +147,7 @@ final class HopHandler implements RecordHandler {
     // not awaited here: the connection runs commands in order, so the record is in place before
     // anything this hop reads or writes next, and the admission shares their round trip
     CompletionStage<RunRecords.Admission> admission = ingress
-        ? redis.runRecords().admit(hop.getRunId(), graph.name(), graph.version(), origin(record)) : null;
+        ? redis.runRecords().admit(hop.getRunId(), graph.name(), graph.version(), origin(record), metadata) : null;
     if (ingress && announcesRuns) {
       out.add(event(hop, RunEventType.RUN_STARTED, null, 0, null, 0, 0));
     }
@@ -430,12 +437,16 @@ final class HopHandler implements RecordHandler {
     }
   }
 
-  private Hop fromIngress(ConsumerRecord<byte[], byte[]> record) {
+  /** A task from the ingress topic: the hop that starts its run, and its caller metadata. */
+  private record IngressTask(Hop hop, Map<String, String> metadata) {}
+
+  private IngressTask fromIngress(ConsumerRecord<byte[], byte[]> record) {
     byte[] input;
     String contentType;
     String runId;
     String idempotencyKey;
     Instant deadline;
+    Map<String, String> metadata;
     if (WireCodec.looksLikeAvro(record.value())) {
       Task task = codec.decode(record.topic(), record.value(), Task.class);
       input = bytes(task.getInput());
@@ -443,6 +454,7 @@ final class HopHandler implements RecordHandler {
       runId = task.getRunId();
       idempotencyKey = task.getIdempotencyKey();
       deadline = task.getDeadline();
+      metadata = task.getMetadata() == null ? Map.of() : task.getMetadata();
     } else {
       TaskInput task = IngressJson.parse(record.value());
       input = task.inputBytes();
@@ -450,6 +462,7 @@ final class HopHandler implements RecordHandler {
       runId = task.runId().orElse(null);
       idempotencyKey = task.idempotencyKey().orElse(null);
       deadline = task.deadline().orElse(null);
+      metadata = task.metadata();
     }
     if (runId == null || runId.isBlank()) {
       // without a run id, the idempotency key names the run (a resubmission names the same run and
@@ -463,7 +476,7 @@ final class HopHandler implements RecordHandler {
     if (deadline == null && graph.guards().deadline().isPresent()) {
       deadline = created.plus(graph.guards().deadline().get());
     }
-    return Hop.newBuilder()
+    return new IngressTask(Hop.newBuilder()
         .setRunId(runId)
         .setGraph(graph.name())
         .setGraphVersion(graph.version())
@@ -482,7 +495,7 @@ final class HopHandler implements RecordHandler {
         .setBudget(graph.guards().tokenBudget().isPresent() ? new Budget(graph.guards().tokenBudget().getAsLong(), null) : null)
         .setFanOut(entryFanOut(runId))
         .setInputId(runId + ":" + Edge.START)
-        .build();
+        .build(), metadata);
   }
 
   /** Several entry nodes are a fan-out from START: one branch each, so a join can gather them. */

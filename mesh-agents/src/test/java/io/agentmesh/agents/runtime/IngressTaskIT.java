@@ -49,6 +49,7 @@ class IngressTaskIT {
       RunResult answered = mesh.result(onTime, WAIT);
       assertThat(answered.getStatus()).as(String.valueOf(answered.getError())).isEqualTo(RunStatus.SUCCEEDED);
       assertThat(ExamplesIT.text(answered)).isEqualTo("{\"q\": \"avro\"}");
+      assertThat(mesh.runRecord(onTime).orElseThrow().metadata()).containsExactly(Map.entry("tenant", "t1"));
       GuardsIT.assertFailed(mesh.result(late, WAIT), ErrorCode.DEADLINE_EXCEEDED, "deadline");
     }
   }
@@ -59,8 +60,10 @@ class IngressTaskIT {
       MeshRuntime runtime = mesh.startAll();
       String key = infra.uniqueName("order");
       String ingress = mesh.topics.ingress();
-      mesh.send(ingress, null, ("{\"input\": {\"n\": 1}, \"idempotencyKey\": \"" + key + "\"}").getBytes(StandardCharsets.UTF_8));
-      mesh.send(ingress, null, ("{\"input\": {\"n\": 2}, \"idempotencyKey\": \"" + key + "\"}").getBytes(StandardCharsets.UTF_8));
+      mesh.send(ingress, null, ("{\"input\": {\"n\": 1}, \"idempotencyKey\": \"" + key
+          + "\", \"metadata\": {\"tenant\": \"acme\", \"priority\": 2}}").getBytes(StandardCharsets.UTF_8));
+      mesh.send(ingress, null, ("{\"input\": {\"n\": 2}, \"idempotencyKey\": \"" + key
+          + "\", \"metadata\": {\"tenant\": \"other\"}}").getBytes(StandardCharsets.UTF_8));
 
       RunResult result = mesh.result(key, WAIT);
       assertThat(result.getStatus()).isEqualTo(RunStatus.SUCCEEDED);
@@ -69,6 +72,8 @@ class IngressTaskIT {
           mesh.meters(runtime).find("mesh.tasks.duplicate").tag("node", "only").counter())
           .isNotNull().extracting(Counter::count).isEqualTo(1.0));
       assertThat(mesh.results(java.util.List.of(key), WAIT).get(key)).hasSize(1);
+      assertThat(mesh.runRecord(key).orElseThrow().metadata()).as("the first task's metadata, as text")
+          .containsExactly(Map.entry("priority", "2"), Map.entry("tenant", "acme"));
     }
   }
 

@@ -24,6 +24,7 @@ import java.util.TreeMap;
  * @param error why it failed
  * @param resultRef where the result is (a topic offset, a claim-check key...)
  * @param cancelRequested whether someone asked to cancel it
+ * @param metadata the caller metadata of the task that started it (docs/wire-format.md), sorted by key
  */
 public record RunRecord(
     String runId,
@@ -40,9 +41,11 @@ public record RunRecord(
     long tokensOut,
     Optional<RunError> error,
     Optional<String> resultRef,
-    boolean cancelRequested) {
+    boolean cancelRequested,
+    Map<String, String> metadata) {
 
   public RunRecord {
     nodes = Collections.unmodifiableMap(new TreeMap<>(nodes));
+    metadata = Collections.unmodifiableMap(new TreeMap<>(metadata));
   }
 }

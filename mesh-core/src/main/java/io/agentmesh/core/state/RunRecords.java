@@ -42,6 +42,8 @@ public final class RunRecords {
   private static final String RESULT_REF = "resultRef";
   static final String CANCEL_REQUESTED = "cancelRequested";
   static final String ORIGIN = "origin";
+  /** Prefix of the fields that keep the task's metadata, one per key. */
+  private static final String META_PREFIX = "meta:";
 
   private static final String NODE_PREFIX = "node:";
   static final String N_STARTED = "started";
@@ -106,16 +108,30 @@ public final class RunRecords {
    * run of another graph.
    */
   public CompletionStage<Admission> admit(String runId, String graph, String graphVersion, String origin) {
+    return admit(runId, graph, graphVersion, origin, Map.of());
+  }
+
+  /**
+   * {@link #admit(String, String, String, String)}, keeping the task's {@code metadata} in the record
+   * when the task starts the run (NEW) or takes over a record a gateway wrote for it (CLAIMED).
+   */
+  public CompletionStage<Admission> admit(String runId, String graph, String graphVersion, String origin,
+                                          Map<String, String> metadata) {
     Objects.requireNonNull(graph, "graph");
     Objects.requireNonNull(graphVersion, "graphVersion");
     Objects.requireNonNull(origin, "origin");
     byte[] now = now();
+    List<byte[]> args = new ArrayList<>(List.of(redis.ttlArg(), bytes(STATUS), bytes(RunStatus.PENDING.name()),
+        bytes(GRAPH), bytes(graph),
+        bytes(GRAPH_VERSION), bytes(graphVersion),
+        bytes(CREATED_AT), bytes(UPDATED_AT), now,
+        bytes(ORIGIN), bytes(origin)));
+    metadata.forEach((key, value) -> {
+      args.add(bytes(META_PREFIX + key));
+      args.add(bytes(value));
+    });
     return redis.<List<Object>>eval(LuaScript.RUN_ADMIT, ScriptOutputType.MULTI, redis.keys().run(runId),
-            redis.ttlArg(), bytes(STATUS), bytes(RunStatus.PENDING.name()),
-            bytes(GRAPH), bytes(graph),
-            bytes(GRAPH_VERSION), bytes(graphVersion),
-            bytes(CREATED_AT), bytes(UPDATED_AT), now,
-            bytes(ORIGIN), bytes(origin))
+            args.toArray(byte[][]::new))
         .thenApply(reply -> {
           String verdict = text((byte[]) reply.get(0));
           String detail = text((byte[]) reply.get(1));
@@ -282,6 +298,12 @@ public final class RunRecords {
             .put(field.substring(metricAt + 1), text(value));
       }
     });
+    Map<String, String> metadata = new HashMap<>();
+    f.forEach((field, value) -> {
+      if (field.startsWith(META_PREFIX)) {
+        metadata.put(field.substring(META_PREFIX.length()), text(value));
+      }
+    });
     Map<String, NodeVisit> nodes = new HashMap<>();
     perNode.forEach((node, m) -> nodes.put(node, new NodeVisit(node,
         instant(m.get(N_STARTED)), instant(m.get(N_FINISHED)),
@@ -304,7 +326,8 @@ public final class RunRecords {
         number(text(f.get(TOKENS_OUT))),
         error,
         Optional.ofNullable(text(f.get(RESULT_REF))),
-        "1".equals(text(f.get(CANCEL_REQUESTED)))));
+        "1".equals(text(f.get(CANCEL_REQUESTED))),
+        metadata));
   }
 
   private static Optional<Instant> instant(String millis) {

@@ -7,6 +7,7 @@
 -- ARGV[6] the graph-version field, ARGV[7] its value
 -- ARGV[8] the created-at field, ARGV[9] the updated-at field, ARGV[10] now
 -- ARGV[11] the origin field, ARGV[12] this task's origin (topic/partition@offset)
+-- ARGV[13..] field, value pairs of the task's metadata, written with the origin (none: no pairs)
 -- Returns {verdict, detail}: {'new', ''} record created; {'claimed', ''} a record without origin
 -- (written by a gateway before it published) now has this one; {'same', ''} the task that
 -- started the run, delivered again; {'duplicate', origin} another task started this run;
@@ -14,6 +15,9 @@
 if redis.call('HEXISTS', KEYS[1], ARGV[2]) == 0 then
   redis.call('HSET', KEYS[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7],
       ARGV[8], ARGV[10], ARGV[9], ARGV[10], ARGV[11], ARGV[12])
+  if #ARGV > 12 then
+    redis.call('HSET', KEYS[1], unpack(ARGV, 13))
+  end
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   return {'new', ''}
 end
@@ -24,6 +28,9 @@ end
 local origin = redis.call('HGET', KEYS[1], ARGV[11])
 if not origin then
   redis.call('HSET', KEYS[1], ARGV[11], ARGV[12])
+  if #ARGV > 12 then
+    redis.call('HSET', KEYS[1], unpack(ARGV, 13))
+  end
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   return {'claimed', ''}
 end

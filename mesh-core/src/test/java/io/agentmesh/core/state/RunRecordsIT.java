@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -77,9 +78,12 @@ class RunRecordsIT {
 
   @Test
   void admitsTheTaskThatStartsARunAndItsRedeliveriesButNoSecondTask() {
-    RunRecords.Admission first = await(runs.admit(runId, "research", "3", "mesh.research.ingress/0@7"));
+    RunRecords.Admission first = await(runs.admit(runId, "research", "3", "mesh.research.ingress/0@7",
+        Map.of("tenant", "acme", "user", "u:7")));
     assertThat(first.verdict()).isEqualTo(RunRecords.Verdict.NEW);
     assertThat(await(runs.get(runId)).orElseThrow().status()).isEqualTo(RunStatus.PENDING);
+    assertThat(await(runs.get(runId)).orElseThrow().metadata()).containsExactly(
+        Map.entry("tenant", "acme"), Map.entry("user", "u:7"));
 
     assertThat(await(runs.admit(runId, "research", "3", "mesh.research.ingress/0@7")).verdict())
         .as("the same task redelivered").isEqualTo(RunRecords.Verdict.SAME);
@@ -91,12 +95,18 @@ class RunRecordsIT {
     assertThat(foreign.verdict()).isEqualTo(RunRecords.Verdict.OTHER_GRAPH);
     assertThat(foreign.detail()).isEqualTo("research");
     assertThat(await(runs.get(runId)).orElseThrow().graph()).as("the run is untouched").isEqualTo("research");
+    assertThat(await(runs.admit(runId, "research", "3", "mesh.research.ingress/1@3", Map.of("tenant", "other"))).admitted())
+        .isFalse();
+    assertThat(await(runs.get(runId)).orElseThrow().metadata()).as("a duplicate's metadata is not kept")
+        .containsEntry("tenant", "acme").hasSize(2);
   }
 
   @Test
   void aRecordWrittenBeforeItsTaskIsClaimedByTheFirstTaskThatArrives() {
     assertThat(await(runs.create(runId, "research", "3"))).isTrue(); // as a gateway does before publishing
-    assertThat(await(runs.admit(runId, "research", "3", "t/0@1")).verdict()).isEqualTo(RunRecords.Verdict.CLAIMED);
+    assertThat(await(runs.admit(runId, "research", "3", "t/0@1", Map.of("tenant", "acme"))).verdict())
+        .isEqualTo(RunRecords.Verdict.CLAIMED);
+    assertThat(await(runs.get(runId)).orElseThrow().metadata()).containsExactly(Map.entry("tenant", "acme"));
     assertThat(await(runs.admit(runId, "research", "3", "t/0@1")).verdict()).isEqualTo(RunRecords.Verdict.SAME);
     assertThat(await(runs.admit(runId, "research", "3", "t/0@2")).verdict()).isEqualTo(RunRecords.Verdict.DUPLICATE);
   }

@@ -74,6 +74,10 @@ final class StatusCommand implements Callable<Integer> {
       e.node().ifPresent(n -> error.put("node", n));
     });
     out.put("cancelRequested", run.cancelRequested());
+    if (!run.metadata().isEmpty()) {
+      ObjectNode metadata = out.putObject("metadata");
+      run.metadata().forEach(metadata::put);
+    }
     return out;
   }
 }
