@@ -291,16 +291,13 @@ public final class RunRecords {
       return Optional.empty();
     }
     Map<String, Map<String, String>> perNode = new HashMap<>();
+    Map<String, String> metadata = new HashMap<>();
     f.forEach((field, value) -> {
       int metricAt = field.lastIndexOf(':');
       if (field.startsWith(NODE_PREFIX) && metricAt > NODE_PREFIX.length()) {
         perNode.computeIfAbsent(field.substring(NODE_PREFIX.length(), metricAt), n -> new HashMap<>())
             .put(field.substring(metricAt + 1), text(value));
-      }
-    });
-    Map<String, String> metadata = new HashMap<>();
-    f.forEach((field, value) -> {
-      if (field.startsWith(META_PREFIX)) {
+      } else if (field.startsWith(META_PREFIX)) {
         metadata.put(field.substring(META_PREFIX.length()), text(value));
       }
     });
