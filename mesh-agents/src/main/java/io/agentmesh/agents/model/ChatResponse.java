@@ -15,12 +15,11 @@ import java.util.Objects;
  * @param endpoint     name of the endpoint that answered
  * @param model        model id the server says answered
  * @param fallback     whether a fallback endpoint answered instead of the primary
- * @param attempts     model calls made for this answer, including failed ones and the fallback's
  * @param failedAttempts the calls that failed before one answered, oldest first (each was followed by a
  *                     retry or the fallback); empty when the first call answered
  */
 public record ChatResponse(String content, List<ToolCall> toolCalls, String finishReason, Usage usage,
-                           Duration latency, String endpoint, String model, boolean fallback, int attempts,
+                           Duration latency, String endpoint, String model, boolean fallback,
                            List<Attempt> failedAttempts) {
 
     public ChatResponse {
@@ -29,15 +28,17 @@ public record ChatResponse(String content, List<ToolCall> toolCalls, String fini
         usage = usage == null ? Usage.NONE : usage;
         Objects.requireNonNull(latency, "latency");
         Objects.requireNonNull(endpoint, "endpoint");
-        if (attempts < 1) {
-            throw new IllegalArgumentException("attempts must be >= 1, was " + attempts);
-        }
     }
 
     /** An answer of one endpoint's call, before any retrying decorator (no failed attempts). */
     public ChatResponse(String content, List<ToolCall> toolCalls, String finishReason, Usage usage,
-                        Duration latency, String endpoint, String model, boolean fallback, int attempts) {
-        this(content, toolCalls, finishReason, usage, latency, endpoint, model, fallback, attempts, List.of());
+                        Duration latency, String endpoint, String model, boolean fallback) {
+        this(content, toolCalls, finishReason, usage, latency, endpoint, model, fallback, List.of());
+    }
+
+    /** Model calls made for this answer: the failed ones, the fallback's included, and the one that answered. */
+    public int attempts() {
+        return failedAttempts.size() + 1;
     }
 
     /** Whether the model asked for tool calls. */
@@ -51,8 +52,8 @@ public record ChatResponse(String content, List<ToolCall> toolCalls, String fini
     }
 
     /** This response as served through a retrying decorator. */
-    ChatResponse withDelivery(Duration totalLatency, boolean viaFallback, int totalAttempts, List<Attempt> failed) {
+    ChatResponse withDelivery(Duration totalLatency, boolean viaFallback, List<Attempt> failed) {
         return new ChatResponse(content, toolCalls, finishReason, usage, totalLatency, endpoint, model,
-                viaFallback || fallback, totalAttempts, failed);
+                viaFallback || fallback, failed);
     }
 }

@@ -144,7 +144,7 @@ public final class OpenAiChatModel implements ChatModel, AutoCloseable {
         }
         return new ChatResponse(content, completion.toolCalls(), completion.finishReason(),
                 completion.usage(), latency, endpoint.name(),
-                completion.model() != null ? completion.model() : endpoint.modelId(), false, 1);
+                completion.model() != null ? completion.model() : endpoint.modelId(), false);
     }
 
     private HttpRequest httpRequest(ChatRequest request) throws ModelAuthenticationException {

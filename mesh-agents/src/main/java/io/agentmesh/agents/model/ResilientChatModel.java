@@ -119,7 +119,7 @@ public final class ResilientChatModel implements ChatModel {
         CALL_DEADLINE.set(request.deadline());
         try {
             ChatResponse answer = retry.executeCheckedSupplier(() -> callPrimary(request, history));
-            return answer.withDelivery(elapsedSince(start), false, history.size(), history.subList(0, history.size() - 1));
+            return answer.withDelivery(elapsedSince(start), false, history.subList(0, history.size() - 1));
         } catch (RetriableModelException e) {
             primaryFailure = e;
         } catch (FatalModelException e) {
@@ -182,7 +182,7 @@ public final class ResilientChatModel implements ChatModel {
             ChatResponse answer = fallback.complete(request.withModel(null));
             List<Attempt> failed = new ArrayList<>(history);
             failed.addAll(answer.failedAttempts());
-            return answer.withDelivery(elapsedSince(start), true, history.size() + answer.attempts(), failed);
+            return answer.withDelivery(elapsedSince(start), true, failed);
         } catch (ModelException e) {
             if (e instanceof RetriesExhaustedException exhausted) {
                 history.addAll(exhausted.attempts());

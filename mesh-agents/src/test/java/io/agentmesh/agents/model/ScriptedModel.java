@@ -26,7 +26,7 @@ final class ScriptedModel implements ChatModel {
     }
 
     static Step answer(String content) {
-        return n -> new ChatResponse(content, null, "stop", new Usage(3, 2), Duration.ofMillis(1), n, n + "-model", false, 1);
+        return n -> new ChatResponse(content, null, "stop", new Usage(3, 2), Duration.ofMillis(1), n, n + "-model", false);
     }
 
     static Step fail(java.util.function.Function<String, ModelException> failure) {

@@ -120,7 +120,8 @@ class RuntimeMetricsTest {
   }
 
   private static ChatResponse answer(Duration latency, int attempts, Usage usage) {
-    return new ChatResponse("hi", List.of(), "stop", usage, latency, "endpoint", "model-id", false, attempts);
+    return new ChatResponse("hi", List.of(), "stop", usage, latency, "endpoint", "model-id", false,
+        java.util.stream.IntStream.range(1, attempts).mapToObj(RuntimeMetricsTest::failed).toList());
   }
 
   private static Attempt failed(int number) {
