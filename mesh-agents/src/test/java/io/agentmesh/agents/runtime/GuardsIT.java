@@ -177,6 +177,39 @@ class GuardsIT {
     }
   }
 
+  /**
+   * The memory summary's model call runs on another thread; a deadline that cuts it still fails the
+   * run as the guard it is. The node's own call (2 s) ends inside the 4 s deadline; the summary's,
+   * which starts after it and takes as long, cannot.
+   */
+  @Test
+  void theGraphsDeadlineCutsAMemorySummaryShort() throws Exception {
+    String name = infra.uniqueName("summary-deadline");
+    String model = infra.uniqueName("sim-slow");
+    infra.simulator().putModel(ModelBehaviour.builder(model).latency(Latency.fixed(Duration.ofSeconds(2))).build());
+    try (MeshHarness mesh = MeshHarness.of(infra, """
+        name: %s
+        guards: {deadline: 4s}
+        models:
+          m: {baseUrl: "%s", model: %s, timeout: 60s}
+        nodes:
+          chat: {type: llm, model: m, memory: {maxTokens: 8, summarise: true}}
+        edges:
+          - {from: START, to: chat}
+          - {from: chat, to: END}
+        """.formatted(name, infra.simulator().baseUrl(), model))) {
+      String runId = infra.uniqueName("run");
+      mesh.startAll();
+      mesh.submit(runId, "{\"question\": \"remember this\"}");
+
+      RunResult result = mesh.result(runId, Duration.ofSeconds(20));
+
+      assertFailed(result, ErrorCode.DEADLINE_EXCEEDED, "while node 'chat' waited for model 'm'");
+      assertThat(infra.simulator().stats().model(model).requests()).as("the node's call, then the summary's").isEqualTo(2);
+      assertThat(mesh.endOffsets(mesh.topics.dlq("chat"))).as("a guard, not a dead letter").isZero();
+    }
+  }
+
   /** Sleeps past any short deadline, then answers: blocking code the runtime cannot cut short. */
   public static final class Sleepy implements Agent {
     @Override
