@@ -152,7 +152,7 @@ public final class OpenAiChatModel implements ChatModel, AutoCloseable {
                 .timeout(endpoint.requestTimeout())
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(OpenAiJson.requestBody(request, endpoint), StandardCharsets.UTF_8));
+                .POST(HttpRequest.BodyPublishers.ofByteArray(OpenAiJson.requestBody(request, endpoint)));
         if (endpoint.apiKeyEnv() != null) {
             String key = environment.apply(endpoint.apiKeyEnv());
             if (key == null || key.isBlank()) {

@@ -22,8 +22,12 @@ final class OpenAiJson {
     private OpenAiJson() {
     }
 
-    /** The request body; endpoint defaults fill what the request leaves unset. */
-    static String requestBody(ChatRequest request, ModelEndpoint endpoint) {
+    /**
+     * The request body as UTF-8 JSON; endpoint defaults fill what the request leaves unset. Written
+     * by {@link #MAPPER}, whose buffers are pooled across threads ({@code JsonNode.toString()} uses
+     * Jackson's own mapper, whose per-thread buffers a virtual thread allocates afresh every call).
+     */
+    static byte[] requestBody(ChatRequest request, ModelEndpoint endpoint) {
         ObjectNode body = MAPPER.createObjectNode();
         body.put("model", request.model() != null ? request.model() : endpoint.modelId());
         ArrayNode messages = body.putArray("messages");
@@ -98,7 +102,11 @@ final class OpenAiJson {
             }
         }
         body.put("stream", false);
-        return body.toString();
+        try {
+            return MAPPER.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree could not be written", e);
+        }
     }
 
     /** Parses a 2xx body; anything that is not a usable completion is a {@link ModelProtocolException}. */

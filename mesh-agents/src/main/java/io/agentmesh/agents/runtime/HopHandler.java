@@ -373,6 +373,14 @@ final class HopHandler implements RecordHandler {
     }
   }
 
+  private static byte[] jsonBytes(ObjectNode tree) {
+    try {
+      return JSON.writeValueAsBytes(tree);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("a JSON tree could not be written", e);
+    }
+  }
+
   private static byte[] decisionJson(NodeOutput output) {
     try {
       return JSON.writeValueAsBytes(output.decision());
@@ -678,7 +686,7 @@ final class HopHandler implements RecordHandler {
           .put("error", failed.failure())
           .put("message", failed.detail());
       events.add(event(hop, RunEventType.RETRY_SCHEDULED, failed.startedAt().plus(failed.latency()),
-          detail.toString().getBytes(StandardCharsets.UTF_8), "application/json", 0, null, 0, 0));
+          jsonBytes(detail), "application/json", 0, null, 0, 0));
     }
     return events;
   }

@@ -21,8 +21,12 @@ class OpenAiJsonTest {
     }
 
     static JsonNode json(String text) {
+        return json(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static JsonNode json(byte[] body) {
         try {
-            return OpenAiJson.MAPPER.readTree(text);
+            return OpenAiJson.MAPPER.readTree(body);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -1,5 +1,6 @@
 package io.agentmesh.core.graph;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentmesh.core.wire.JsonMappers;
@@ -68,6 +69,14 @@ final class Templates {
     if (node == null || node.isNull() || node.isMissingNode()) {
       return "";
     }
-    return node.isValueNode() ? node.asText() : node.toString();
+    if (node.isValueNode()) {
+      return node.asText();
+    }
+    try {
+      // the shared mapper's pooled buffers: JsonNode.toString() allocates them afresh on every virtual thread
+      return JSON.writeValueAsString(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree could not be written", e);
+    }
   }
 }

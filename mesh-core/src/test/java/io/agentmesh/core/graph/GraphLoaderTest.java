@@ -384,6 +384,15 @@ class GraphLoaderTest {
   }
 
   @Test
+  void aPromptRendersAnObjectFieldOfItsInputAsCompactJson() {
+    Prompt prompt = Prompt.inline("Order: {{input.order}}; customer {{input.customer}}; missing [{{input.none}}]");
+
+    String rendered = prompt.render("{\"order\": {\"id\": 7, \"items\": [\"a\", \"b\"]}, \"customer\": \"Ada\"}", Map.of(), "r");
+
+    assertThat(rendered).isEqualTo("Order: {\"id\":7,\"items\":[\"a\",\"b\"]}; customer Ada; missing []");
+  }
+
+  @Test
   void promptFilesAreReadRelativeToTheGraph(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
     java.nio.file.Files.writeString(dir.resolve("sys.md"), "You are {{state.persona}}.");
     java.nio.file.Files.writeString(dir.resolve("graph.yaml"), HEAD + """
