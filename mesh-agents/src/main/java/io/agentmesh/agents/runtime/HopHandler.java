@@ -341,9 +341,7 @@ final class HopHandler implements RecordHandler {
     } catch (RunFailure e) {
       throw e; // the executor decided how the run fails (a join's branch policy)
     } catch (ModelDeadlineException e) {
-      // the run's deadline cut the model call, its retries or its fallback short: a guard, as before the node
-      throw RunFailure.of(ErrorCode.DEADLINE_EXCEEDED, "run passed its deadline " + e.deadline() + " while node '"
-          + node + "' waited for model '" + e.endpoint() + "'");
+      throw deadlineCut(e);
     } catch (RetriesExhaustedException e) {
       throw RunFailure.deadLetter(ErrorCode.RETRIES_EXHAUSTED, "node '" + node + "': " + e.getMessage(), e);
     } catch (FatalModelException e) {
@@ -354,9 +352,21 @@ final class HopHandler implements RecordHandler {
       Thread.currentThread().interrupt();
       throw RunFailure.deadLetter(ErrorCode.INTERNAL, "node '" + node + "' was interrupted", e);
     } catch (Exception e) {
+      // a model call made on another thread (a memory summary) comes back wrapped
+      for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+        if (cause instanceof ModelDeadlineException deadline) {
+          throw deadlineCut(deadline);
+        }
+      }
       ErrorCode code = executor instanceof ToolExecutor ? ErrorCode.TOOL_ERROR : ErrorCode.INTERNAL;
       throw RunFailure.deadLetter(code, "node '" + node + "' failed: " + e, e);
     }
+  }
+
+  /** The run's deadline cut a model call, its retries or its fallback short: a guard, as before the node. */
+  private RunFailure deadlineCut(ModelDeadlineException e) {
+    return RunFailure.of(ErrorCode.DEADLINE_EXCEEDED, "run passed its deadline " + e.deadline() + " while node '"
+        + node + "' waited for model '" + e.endpoint() + "'");
   }
 
   private boolean callsModels() {

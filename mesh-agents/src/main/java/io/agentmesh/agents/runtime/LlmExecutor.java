@@ -7,7 +7,6 @@ import io.agentmesh.agents.model.ChatMessage;
 import io.agentmesh.agents.model.ChatModel;
 import io.agentmesh.agents.model.ChatRequest;
 import io.agentmesh.agents.model.ChatResponse;
-import io.agentmesh.agents.model.ModelDeadlineException;
 import io.agentmesh.agents.model.ResponseFormat;
 import io.agentmesh.agents.model.ToolCall;
 import io.agentmesh.agents.model.ToolDefinition;
@@ -162,7 +161,7 @@ final class LlmExecutor implements NodeExecutor {
     return node.memory().orElseThrow().key(node.name());
   }
 
-  private void remember(NodeCall call, String userPrompt, String answer) throws ModelDeadlineException {
+  private void remember(NodeCall call, String userPrompt, String answer) {
     if (node.memory().isEmpty()) {
       return;
     }
@@ -172,18 +171,8 @@ final class LlmExecutor implements NodeExecutor {
       bound = bound.summarisedBy(summariser(call));
     }
     // once per (node, input id): a turn produced again after a crash before the checkpoint is kept once
-    try {
-      HopHandler.await(redis.memory().appendOnceAndTrim(call.runId(), memoryKey(), node.name() + "|" + call.inputId(),
-          List.of(new Message("user", userPrompt), new Message("assistant", answer)), bound));
-    } catch (RuntimeException e) {
-      // the summary's model call ran on another thread; a deadline that cut it is the run's guard, not a fault
-      for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-        if (cause instanceof ModelDeadlineException deadline) {
-          throw deadline;
-        }
-      }
-      throw e;
-    }
+    HopHandler.await(redis.memory().appendOnceAndTrim(call.runId(), memoryKey(), node.name() + "|" + call.inputId(),
+        List.of(new Message("user", userPrompt), new Message("assistant", answer)), bound));
   }
 
   /** Asks the node's model for a summary of the oldest messages (runs on a virtual thread). */
