@@ -149,20 +149,8 @@ class GuardsIT {
    */
   @Test
   void theGraphsDeadlineCutsASlowModelCallShort() throws Exception {
-    String name = infra.uniqueName("slow-deadline");
-    String model = infra.uniqueName("sim-slow");
-    infra.simulator().putModel(ModelBehaviour.builder(model).latency(Latency.fixed(Duration.ofSeconds(30))).build());
-    try (MeshHarness mesh = MeshHarness.of(infra, """
-        name: %s
-        guards: {deadline: 2s}
-        models:
-          m: {baseUrl: "%s", model: %s, timeout: 60s}
-        nodes:
-          slow: {type: llm, model: m}
-        edges:
-          - {from: START, to: slow}
-          - {from: slow, to: END}
-        """.formatted(name, infra.simulator().baseUrl(), model))) {
+    String model = slowModel(Duration.ofSeconds(30));
+    try (MeshHarness mesh = oneLlmNodeUnderDeadline("2s", model, "slow", "{type: llm, model: m}")) {
       String runId = infra.uniqueName("run");
       mesh.startAll();
       long submitted = System.nanoTime();
@@ -184,20 +172,9 @@ class GuardsIT {
    */
   @Test
   void theGraphsDeadlineCutsAMemorySummaryShort() throws Exception {
-    String name = infra.uniqueName("summary-deadline");
-    String model = infra.uniqueName("sim-slow");
-    infra.simulator().putModel(ModelBehaviour.builder(model).latency(Latency.fixed(Duration.ofSeconds(2))).build());
-    try (MeshHarness mesh = MeshHarness.of(infra, """
-        name: %s
-        guards: {deadline: 4s}
-        models:
-          m: {baseUrl: "%s", model: %s, timeout: 60s}
-        nodes:
-          chat: {type: llm, model: m, memory: {maxTokens: 8, summarise: true}}
-        edges:
-          - {from: START, to: chat}
-          - {from: chat, to: END}
-        """.formatted(name, infra.simulator().baseUrl(), model))) {
+    String model = slowModel(Duration.ofSeconds(2));
+    try (MeshHarness mesh = oneLlmNodeUnderDeadline("4s", model, "chat",
+        "{type: llm, model: m, memory: {maxTokens: 8, summarise: true}}")) {
       String runId = infra.uniqueName("run");
       mesh.startAll();
       mesh.submit(runId, "{\"question\": \"remember this\"}");
@@ -208,6 +185,31 @@ class GuardsIT {
       assertThat(infra.simulator().stats().model(model).requests()).as("the node's call, then the summary's").isEqualTo(2);
       assertThat(mesh.endOffsets(mesh.topics.dlq("chat"))).as("a guard, not a dead letter").isZero();
     }
+  }
+
+  /** A simulator model of its own that answers after {@code latency}; returns its name. */
+  private String slowModel(Duration latency) {
+    String model = infra.uniqueName("sim-slow");
+    infra.simulator().putModel(ModelBehaviour.builder(model).latency(Latency.fixed(latency)).build());
+    return model;
+  }
+
+  /**
+   * START -> {@code node} -> END under the graph deadline {@code deadline}; model 'm' is the
+   * simulator's {@code model}, its timeout (60 s) past any deadline here.
+   */
+  private MeshHarness oneLlmNodeUnderDeadline(String deadline, String model, String node, String nodeSpec) throws Exception {
+    return MeshHarness.of(infra, """
+        name: %s
+        guards: {deadline: %s}
+        models:
+          m: {baseUrl: "%s", model: %s, timeout: 60s}
+        nodes:
+          %s: %s
+        edges:
+          - {from: START, to: %s}
+          - {from: %s, to: END}
+        """.formatted(infra.uniqueName("deadline"), deadline, infra.simulator().baseUrl(), model, node, nodeSpec, node, node));
   }
 
   /** Sleeps past any short deadline, then answers: blocking code the runtime cannot cut short. */
