@@ -264,7 +264,7 @@ final class HopHandler implements RecordHandler {
     if (started.checkpoint().isPresent()) {
       metrics.checkpointHit(node);
       output = fromCheckpoint(started.checkpoint().get());
-      serviceMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+      serviceMs = millisSince(began);
       if (graph.guards().tokenBudget().isPresent()) {
         // a redelivery after a crash between the checkpoint and the commit: the budget is checked
         // again, as the first delivery would have (the tokens were charged with the checkpoint)
@@ -278,7 +278,7 @@ final class HopHandler implements RecordHandler {
         // under this input's id, is not applied twice; after it, a crash would lose the update
         state = merged(runId, hop.getInputId(), output.stateUpdates());
       }
-      serviceMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+      serviceMs = millisSince(began);
       // the node's finish is recorded with its checkpoint, before the run record is read: a result
       // built from the record reports this node's tokens too
       long recording = System.nanoTime();
@@ -651,6 +651,15 @@ final class HopHandler implements RecordHandler {
 
   private String childInputId(String inputId, String target) {
     return sha256Hex(inputId + "|" + node + "|" + target).substring(0, 32);
+  }
+
+  /**
+   * Milliseconds since {@code began}, rounded like the model time of the same event: with both
+   * rounded, a node's service time never reads below the model time it contains (a floored 52.9 ms
+   * against a rounded 52.6 ms did, and the profiler's service p50 fell under its model p50).
+   */
+  private static long millisSince(long began) {
+    return Math.round((System.nanoTime() - began) / 1e6);
   }
 
   private ProducerRecord<byte[], byte[]> event(Hop hop, RunEventType type, byte[] detail, long serviceMs, Long modelMs,

@@ -11,6 +11,7 @@ import io.agentmesh.infra.junit.MeshInfraTest;
 import io.agentmesh.infra.junit.SharedInfra;
 import io.agentmesh.infra.model.ModelBehaviour;
 import io.agentmesh.infra.model.Rule;
+import io.agentmesh.schemas.avro.RunEventType;
 import io.agentmesh.schemas.avro.RunResult;
 import io.agentmesh.schemas.avro.RunStatus;
 import io.agentmesh.schemas.serde.WireCodec;
@@ -63,6 +64,11 @@ class ReplayIT {
       assertThat(groups(mesh)).isEqualTo(groupsBefore);
       assertThat(firstOffsets.ingress().size()).isLessThanOrEqualTo(6);
 
+      // each node's service time contains its model time, and the two are rounded alike
+      assertThat(recording.events()).extracting(Recording.EventRecord::event)
+          .filteredOn(e -> e.getType() == RunEventType.NODE_COMPLETED)
+          .hasSize(60)
+          .allSatisfy(e -> assertThat(e.getServiceMs()).as("service ms of %s", e.getNode()).isGreaterThanOrEqualTo(e.getModelMs()));
       Profile profile = Profiler.profile(recording, 10);
       System.out.println(Reports.text(profile, null));
       assertThat(profile.runs()).isEqualTo(30);
