@@ -264,7 +264,8 @@ final class HopHandler implements RecordHandler {
     if (started.checkpoint().isPresent()) {
       metrics.checkpointHit(node);
       output = fromCheckpoint(started.checkpoint().get());
-      serviceMs = millisSince(began);
+      // the node's measures as first recorded, so its re-sent NODE_COMPLETED matches the first
+      serviceMs = started.checkpoint().get().serviceMs();
       if (graph.guards().tokenBudget().isPresent()) {
         // a redelivery after a crash between the checkpoint and the commit: the budget is checked
         // again, as the first delivery would have (the tokens were charged with the checkpoint)
@@ -278,11 +279,12 @@ final class HopHandler implements RecordHandler {
         // under this input's id, is not applied twice; after it, a crash would lose the update
         state = merged(runId, hop.getInputId(), output.stateUpdates());
       }
-      serviceMs = millisSince(began);
+      // rounded as the model time is (NODE_COMPLETED): a floored 52.9 ms read below a rounded 52.6 ms
+      serviceMs = Math.round((System.nanoTime() - began) / 1e6);
       // the node's finish is recorded with its checkpoint, before the run record is read: a result
       // built from the record reports this node's tokens too
       long recording = System.nanoTime();
-      HopSteps.Recorded recorded = await(redis.hopSteps().afterNode(toCheckpoint(hop, output), serviceMs, mayEnd));
+      HopSteps.Recorded recorded = await(redis.hopSteps().afterNode(toCheckpoint(hop, output, serviceMs), mayEnd));
       afterNodeLatency.record(System.nanoTime() - recording, TimeUnit.NANOSECONDS);
       runRead = recorded.run();
       checkBudget(recorded.tokens());
@@ -653,15 +655,6 @@ final class HopHandler implements RecordHandler {
     return sha256Hex(inputId + "|" + node + "|" + target).substring(0, 32);
   }
 
-  /**
-   * Milliseconds since {@code began}, rounded like the model time of the same event: with both
-   * rounded, a node's service time never reads below the model time it contains (a floored 52.9 ms
-   * against a rounded 52.6 ms did, and the profiler's service p50 fell under its model p50).
-   */
-  private static long millisSince(long began) {
-    return Math.round((System.nanoTime() - began) / 1e6);
-  }
-
   private ProducerRecord<byte[], byte[]> event(Hop hop, RunEventType type, byte[] detail, long serviceMs, Long modelMs,
                                                long tokensIn, long tokensOut) {
     return event(hop, type, detail, "text/plain; charset=utf-8", serviceMs, modelMs, tokensIn, tokensOut);
@@ -825,12 +818,12 @@ final class HopHandler implements RecordHandler {
         checkpoint.tokensIn(), checkpoint.tokensOut(), checkpoint.modelMicros());
   }
 
-  private Checkpoint toCheckpoint(Hop hop, NodeOutput output) {
+  private Checkpoint toCheckpoint(Hop hop, NodeOutput output, long serviceMs) {
     // the checkpoint's optional bytes carry a classifier router's routing decision (its label is
     // not its payload); every other node's decision is its output parsed again (fromCheckpoint)
     byte[] decision = classifies ? decisionJson(output) : null;
     return new Checkpoint(hop.getRunId(), node, hop.getInputId(), output.payload(), output.contentType(),
-        output.tokensIn(), output.tokensOut(), output.modelMicros(), clock.instant(), Optional.ofNullable(decision));
+        output.tokensIn(), output.tokensOut(), serviceMs, output.modelMicros(), clock.instant(), Optional.ofNullable(decision));
   }
 
   /**

@@ -1,15 +1,20 @@
 package io.agentmesh.agents.runtime;
 
-import io.agentmesh.schemas.serde.WireCodec;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.agentmesh.infra.junit.MeshInfraTest;
 import io.agentmesh.infra.junit.SharedInfra;
+import io.agentmesh.infra.model.Latency;
 import io.agentmesh.infra.model.ModelBehaviour;
 import io.agentmesh.schemas.avro.Hop;
+import io.agentmesh.schemas.avro.RunEvent;
+import io.agentmesh.schemas.avro.RunEventType;
 import io.agentmesh.schemas.avro.RunResult;
 import io.agentmesh.schemas.avro.RunStatus;
+import io.agentmesh.schemas.serde.WireCodec;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,8 +38,9 @@ class CheckpointIT {
   @Test
   void reEmitsTheRecordedOutputOfARedeliveredInputWithoutCallingTheModelAgain() throws Exception {
     String model = infra.uniqueName("sim-once");
-    // a generated reply (no default): any second call would be visible in the counters, not in the text
-    infra.simulator().putModel(ModelBehaviour.builder(model).seed(11).build());
+    // a generated reply (no default): any second call would be visible in the counters, not in the text;
+    // 40 ms per call, so the node's service time stands well above a checkpoint read's
+    infra.simulator().putModel(ModelBehaviour.builder(model).seed(11).latency(Latency.fixed(Duration.ofMillis(40))).build());
     String name = infra.uniqueName("ckpt");
     try (MeshHarness mesh = MeshHarness.of(infra, """
         name: %s
@@ -65,6 +71,22 @@ class CheckpointIT {
       assertThat(mesh.meters(runtime).get("mesh.checkpoint.hits").tag("node", "writer").counter().count()).isEqualTo(1);
       Map<String, List<RunResult>> results = mesh.results(Set.of(runId), WAIT);
       assertThat(results.get(runId)).extracting(ExamplesIT::text).containsOnly(ExamplesIT.text(first));
+
+      // the re-sent NODE_COMPLETED reports the node's work as recorded, not the checkpoint read's few ms
+      List<RunEvent> completed = new ArrayList<>();
+      await().atMost(WAIT).untilAsserted(() -> {
+        completed.clear();
+        mesh.events(runId, RunEventType.RUN_SUCCEEDED, WAIT).stream()
+            .filter(e -> e.getType() == RunEventType.NODE_COMPLETED && "writer".equals(e.getNode()))
+            .forEach(completed::add);
+        assertThat(completed).hasSize(2);
+      });
+      RunEvent original = completed.get(0);
+      assertThat(original.getModelMs()).isGreaterThanOrEqualTo(40);
+      assertThat(original.getServiceMs()).isGreaterThanOrEqualTo(original.getModelMs());
+      assertThat(completed.get(1)).extracting(RunEvent::getServiceMs, RunEvent::getModelMs, RunEvent::getTokensIn,
+          RunEvent::getTokensOut).containsExactly(original.getServiceMs(), original.getModelMs(), original.getTokensIn(),
+          original.getTokensOut());
     }
   }
   @Test

@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param contentType media type of the output, for example {@code application/json}
  * @param tokensIn prompt tokens the model call used
  * @param tokensOut completion tokens the model call used
+ * @param serviceMs how long the node took to produce the output, in milliseconds (rounded): a
+ *     redelivery answered from the checkpoint reports this, not its own few milliseconds
  * @param modelMicros how long the node's model calls took, in microseconds
  * @param recordedAt when the output was recorded
  * @param hops the serialized outbound hops, when the runtime records them; empty otherwise
@@ -28,6 +30,7 @@ public record Checkpoint(
     String contentType,
     long tokensIn,
     long tokensOut,
+    long serviceMs,
     long modelMicros,
     Instant recordedAt,
     Optional<byte[]> hops) {
@@ -40,16 +43,16 @@ public record Checkpoint(
     Objects.requireNonNull(contentType, "contentType");
     Objects.requireNonNull(recordedAt, "recordedAt");
     Objects.requireNonNull(hops, "hops");
-    if (tokensIn < 0 || tokensOut < 0 || modelMicros < 0) {
-      throw new IllegalArgumentException("tokens and latency must not be negative: tokensIn=" + tokensIn
-          + ", tokensOut=" + tokensOut + ", modelMicros=" + modelMicros);
+    if (tokensIn < 0 || tokensOut < 0 || serviceMs < 0 || modelMicros < 0) {
+      throw new IllegalArgumentException("tokens and times must not be negative: tokensIn=" + tokensIn
+          + ", tokensOut=" + tokensOut + ", serviceMs=" + serviceMs + ", modelMicros=" + modelMicros);
     }
   }
 
   /** A copy carrying the serialized outbound hops. */
   public Checkpoint withHops(byte[] serializedHops) {
     return new Checkpoint(runId, node, inputId, output, contentType, tokensIn, tokensOut,
-        modelMicros, recordedAt, Optional.of(serializedHops));
+        serviceMs, modelMicros, recordedAt, Optional.of(serializedHops));
   }
 
   /** Compares byte contents, not array identity. */
@@ -58,7 +61,8 @@ public record Checkpoint(
     return other instanceof Checkpoint c
         && runId.equals(c.runId) && node.equals(c.node) && inputId.equals(c.inputId)
         && Arrays.equals(output, c.output) && contentType.equals(c.contentType)
-        && tokensIn == c.tokensIn && tokensOut == c.tokensOut && modelMicros == c.modelMicros
+        && tokensIn == c.tokensIn && tokensOut == c.tokensOut && serviceMs == c.serviceMs
+        && modelMicros == c.modelMicros
         && recordedAt.equals(c.recordedAt)
         && hops.isPresent() == c.hops.isPresent()
         && (hops.isEmpty() || Arrays.equals(hops.get(), c.hops.get()));
@@ -72,7 +76,7 @@ public record Checkpoint(
   @Override
   public String toString() {
     return "Checkpoint[" + runId + "/" + node + "/" + inputId + ", " + output.length + " bytes "
-        + contentType + ", tokens " + tokensIn + "/" + tokensOut + ", model " + modelMicros + " us, at "
-        + recordedAt + (hops.isPresent() ? ", hops " + hops.get().length + " bytes" : "") + "]";
+        + contentType + ", tokens " + tokensIn + "/" + tokensOut + ", service " + serviceMs + " ms, model " + modelMicros
+        + " us, at " + recordedAt + (hops.isPresent() ? ", hops " + hops.get().length + " bytes" : "") + "]";
   }
 }

@@ -28,6 +28,7 @@ public final class Checkpoints {
   private static final String CONTENT_TYPE = "contentType";
   private static final String TOKENS_IN = "tokensIn";
   private static final String TOKENS_OUT = "tokensOut";
+  private static final String SERVICE_MS = "serviceMs";
   private static final String MODEL_US = "modelUs";
   /** Whole milliseconds, as versions before {@link #MODEL_US} wrote it; read when that is absent. */
   private static final String MODEL_LATENCY_MS = "modelLatencyMs";
@@ -67,11 +68,12 @@ public final class Checkpoints {
 
   /** A checkpoint's field, value pairs as its hash holds them. */
   static List<byte[]> fields(Checkpoint checkpoint) {
-    List<byte[]> args = new ArrayList<>(14);
+    List<byte[]> args = new ArrayList<>(16);
     pair(args, OUTPUT, checkpoint.output());
     pair(args, CONTENT_TYPE, bytes(checkpoint.contentType()));
     pair(args, TOKENS_IN, bytes(checkpoint.tokensIn()));
     pair(args, TOKENS_OUT, bytes(checkpoint.tokensOut()));
+    pair(args, SERVICE_MS, bytes(checkpoint.serviceMs()));
     pair(args, MODEL_US, bytes(checkpoint.modelMicros()));
     pair(args, RECORDED_AT, bytes(checkpoint.recordedAt().toEpochMilli()));
     checkpoint.hops().ifPresent(hops -> pair(args, HOPS, hops));
@@ -110,12 +112,15 @@ public final class Checkpoints {
     if (f == null || !f.containsKey(RECORDED_AT)) {
       return Optional.empty();
     }
+    long modelMicros = f.containsKey(MODEL_US) ? Long.parseLong(text(f.get(MODEL_US))) : Long.parseLong(text(f.get(MODEL_LATENCY_MS))) * 1000;
     return Optional.of(new Checkpoint(runId, node, inputId,
         f.get(OUTPUT),
         text(f.get(CONTENT_TYPE)),
         Long.parseLong(text(f.get(TOKENS_IN))),
         Long.parseLong(text(f.get(TOKENS_OUT))),
-        f.containsKey(MODEL_US) ? Long.parseLong(text(f.get(MODEL_US))) : Long.parseLong(text(f.get(MODEL_LATENCY_MS))) * 1000,
+        // written before the service time was kept: the model time, the part of it that is known
+        f.containsKey(SERVICE_MS) ? Long.parseLong(text(f.get(SERVICE_MS))) : Math.round(modelMicros / 1000.0),
+        modelMicros,
         Instant.ofEpochMilli(Long.parseLong(text(f.get(RECORDED_AT)))),
         Optional.ofNullable(f.get(HOPS))));
   }

@@ -102,8 +102,8 @@ public final class HopSteps {
 
   /**
    * After a node ran, in one script: records its output for this input unless one is recorded (as
-   * {@link Checkpoints#save}) and, only when this call recorded it, the node's finish with its
-   * times and tokens added to the node's and the run's sums; charges the checkpoint's tokens to the
+   * {@link Checkpoints#save}) and, only when this call recorded it, the node's finish with the
+   * checkpoint's times and tokens added to the node's and the run's sums; charges the checkpoint's tokens to the
    * run's budget (as {@link RunRecords#addTokens}, when not 0); and, when {@code readRun}, reads the
    * run record after all that, so a result built from it reports this node's tokens too.
    *
@@ -112,12 +112,12 @@ public final class HopSteps {
    * ran the node only the one whose output is kept counts. Both charge the budget: both spent the
    * tokens.
    */
-  public CompletionStage<Recorded> afterNode(Checkpoint checkpoint, long serviceMs, boolean readRun) {
+  public CompletionStage<Recorded> afterNode(Checkpoint checkpoint, boolean readRun) {
     Objects.requireNonNull(checkpoint, "checkpoint");
     String runId = checkpoint.runId();
     String node = checkpoint.node();
     byte[] now = bytes(redis.clock().millis());
-    List<byte[]> increments = RunRecords.finishIncrements(node, serviceMs, checkpoint.modelMicros(),
+    List<byte[]> increments = RunRecords.finishIncrements(node, checkpoint.serviceMs(), checkpoint.modelMicros(),
         checkpoint.tokensIn(), checkpoint.tokensOut());
     String[] keys = {redis.keys().run(runId), redis.keys().checkpoint(runId, node, checkpoint.inputId())};
     List<byte[]> args = new ArrayList<>(24 + increments.size());

@@ -55,6 +55,7 @@ class CheckpointsIT {
     Checkpoint found = await(redis.checkpoints().find(runId, "writer", "in-1")).orElseThrow();
 
     assertThat(found.modelMicros()).isEqualTo(870_000);
+    assertThat(found.serviceMs()).as("not kept then: the model time, the part of it that is known").isEqualTo(870);
     assertThat(found.tokensOut()).isEqualTo(2);
   }
 
@@ -109,7 +110,7 @@ class CheckpointsIT {
 
   private Checkpoint checkpoint(String inputId, String output) {
     return new Checkpoint(runId, "writer", inputId, output.getBytes(StandardCharsets.UTF_8), "text/plain",
-        120, 35, 870, Instant.now().truncatedTo(ChronoUnit.MILLIS), Optional.empty());
+        120, 35, 2, 870, Instant.now().truncatedTo(ChronoUnit.MILLIS), Optional.empty());
   }
 
   private static byte[] utf8(String text) {

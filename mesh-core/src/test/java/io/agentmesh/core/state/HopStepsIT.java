@@ -48,7 +48,7 @@ class HopStepsIT {
     assertThat(run.status()).isEqualTo(RunStatus.RUNNING);
     assertThat(run.nodes().get("writer").started()).isPresent();
 
-    Checkpoint saved = checkpoint("in-1", "draft");
+    Checkpoint saved = checkpoint("in-1", "draft", 12);
     await(redis.checkpoints().save(saved));
     await(redis.runState().update(runId, state -> Map.of("topic", "kafka"), 3));
     HopSteps.Started again = (HopSteps.Started) await(steps.beforeNode(runId, "writer", "in-1", Optional.empty()));
@@ -100,7 +100,7 @@ class HopStepsIT {
   void afterANodeKeepsTheFirstOutputAndCountsItsFinishOnceButChargesEveryCall() {
     await(redis.runRecords().create(runId, "g", "1"));
 
-    HopSteps.Recorded first = await(steps.afterNode(checkpoint("in-1", "first"), 40, true));
+    HopSteps.Recorded first = await(steps.afterNode(checkpoint("in-1", "first", 40), true));
     assertThat(first.recorded()).isTrue();
     assertThat(first.tokens()).as("the budget counter, 120 in + 35 out").isEqualTo(155);
     RunRecord run = first.run().orElseThrow();
@@ -116,18 +116,19 @@ class HopStepsIT {
     assertThat(writer.tokensIn()).isEqualTo(120);
 
     // a duplicate that ran the node too: its output is not kept, its finish not counted, its tokens charged
-    HopSteps.Recorded twin = await(steps.afterNode(checkpoint("in-1", "second"), 50, false));
+    HopSteps.Recorded twin = await(steps.afterNode(checkpoint("in-1", "second", 50), false));
     assertThat(twin.recorded()).isFalse();
     assertThat(twin.tokens()).isEqualTo(310);
     assertThat(twin.run()).isEmpty();
-    assertThat(await(redis.checkpoints().find(runId, "writer", "in-1")).orElseThrow().output())
-        .asString(StandardCharsets.UTF_8).isEqualTo("first");
+    Checkpoint kept = await(redis.checkpoints().find(runId, "writer", "in-1")).orElseThrow();
+    assertThat(kept.output()).asString(StandardCharsets.UTF_8).isEqualTo("first");
+    assertThat(kept.serviceMs()).as("what a redelivery answered from it reports").isEqualTo(40);
     RunRecord after = await(redis.runRecords().get(runId)).orElseThrow();
     assertThat(after.tokensIn()).isEqualTo(120);
     assertThat(after.nodes().get("writer").serviceMs()).isEqualTo(40);
 
     // another input at the same node (a loop comes back to it): its finish adds to the sums
-    HopSteps.Recorded next = await(steps.afterNode(checkpoint("in-3", "third"), 25, true));
+    HopSteps.Recorded next = await(steps.afterNode(checkpoint("in-3", "third", 25), true));
     assertThat(next.recorded()).isTrue();
     assertThat(next.tokens()).isEqualTo(465);
     RunRecord summed = next.run().orElseThrow();
@@ -138,8 +139,8 @@ class HopStepsIT {
     assertThat(summed.nodes().get("writer").tokensOut()).isEqualTo(70);
 
     Checkpoint free = new Checkpoint(runId, "router", "in-2", "x".getBytes(StandardCharsets.UTF_8), "text/plain",
-        0, 0, 0, Instant.now().truncatedTo(ChronoUnit.MILLIS), Optional.empty());
-    HopSteps.Recorded none = await(steps.afterNode(free, 3, true));
+        0, 0, 3, 0, Instant.now().truncatedTo(ChronoUnit.MILLIS), Optional.empty());
+    HopSteps.Recorded none = await(steps.afterNode(free, true));
     assertThat(none.recorded()).isTrue();
     assertThat(none.tokens()).as("no charge, no total").isZero();
     assertThat(none.run().orElseThrow().tokens()).isEqualTo(465);
@@ -147,8 +148,8 @@ class HopStepsIT {
     assertThat(await(redis.checkpoints().find(runId, "router", "in-2"))).isPresent();
   }
 
-  private Checkpoint checkpoint(String inputId, String output) {
+  private Checkpoint checkpoint(String inputId, String output, long serviceMs) {
     return new Checkpoint(runId, "writer", inputId, output.getBytes(StandardCharsets.UTF_8), "text/plain",
-        120, 35, 870_432, Instant.now().truncatedTo(ChronoUnit.MILLIS), Optional.of("{}".getBytes(StandardCharsets.UTF_8)));
+        120, 35, serviceMs, 870_432, Instant.now().truncatedTo(ChronoUnit.MILLIS), Optional.of("{}".getBytes(StandardCharsets.UTF_8)));
   }
 }

@@ -31,7 +31,7 @@ class KeyLayoutIT {
       await(redis.runRecords().create(runId, "g", "1"));
       await(redis.hopSteps().beforeNode(runId, "writer", "in-1", Optional.empty()));
       await(redis.checkpoints().claim(runId, "writer", "in-1", "me", Duration.ofMinutes(1)));
-      await(redis.checkpoints().save(new Checkpoint(runId, "writer", "in-1", out, "text/plain", 1, 1, 1,
+      await(redis.checkpoints().save(new Checkpoint(runId, "writer", "in-1", out, "text/plain", 1, 1, 1, 1,
           Instant.now(), Optional.empty())));
       await(redis.toolEffects().save(new ToolEffect(runId, "writer", "in-1", "call-1", out, false, Instant.now())));
       await(redis.runState().update(runId, state -> Map.of("k", "v"), 3));
@@ -39,8 +39,8 @@ class KeyLayoutIT {
       await(redis.claimCheck().put(runId, new byte[300_000]));
       await(redis.runRecords().addTokens(runId, 2));
       await(redis.hopSteps().beforeNode(runId, "reviewer", "in-2", Optional.empty()));
-      await(redis.hopSteps().afterNode(new Checkpoint(runId, "reviewer", "in-2", out, "text/plain", 1, 1, 1,
-          Instant.now(), Optional.empty()), 5, true));
+      await(redis.hopSteps().afterNode(new Checkpoint(runId, "reviewer", "in-2", out, "text/plain", 1, 1, 5, 1,
+          Instant.now(), Optional.empty()), true));
       await(redis.runRecords().requestCancel(runId));
       await(redis.runRecords().succeed(runId, "ref"));
 

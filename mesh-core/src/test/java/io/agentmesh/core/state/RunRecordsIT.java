@@ -212,6 +212,6 @@ class RunRecordsIT {
   /** Records a node's finish as a hop does, with its output for input "in-1". */
   private CompletionStage<HopSteps.Recorded> finished(String node, long serviceMs, long modelMicros, long tokensIn, long tokensOut) {
     return redis.hopSteps().afterNode(new Checkpoint(runId, node, "in-1", "out".getBytes(StandardCharsets.UTF_8), "text/plain",
-        tokensIn, tokensOut, modelMicros, Instant.now(), Optional.empty()), serviceMs, false);
+        tokensIn, tokensOut, serviceMs, modelMicros, Instant.now(), Optional.empty()), false);
   }
 }
