@@ -12,9 +12,11 @@ import io.agentmesh.schemas.avro.RunStatus;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.HdrHistogram.Histogram;
@@ -29,7 +31,8 @@ import org.HdrHistogram.Histogram;
  * hop record's produce timestamp (so it includes the producer's transaction commit, the fetch and
  * any wait for an in-flight slot). A hop's producer is the execution of its source node whose
  * input id derives the hop's input id ({@link InputIds}), which gives each run's critical path:
- * the chain of executions ending at the one that finished the run.
+ * the chain of executions ending at the one that finished the run. An input handled twice (a
+ * redelivery answered from its checkpoint re-sends the node's NODE_COMPLETED) counts once.
  */
 public final class Profiler {
 
@@ -61,6 +64,7 @@ public final class Profiler {
     Map<String, Histogram> transit = new TreeMap<>();
     Map<String, long[]> edgeCounters = new TreeMap<>(); // messages, bytes
     Map<String, List<Execution>> executionsByRun = new HashMap<>();
+    Set<String> executed = new HashSet<>(); // run|node|input id|attempt of each execution counted
     Map<String, RunEvent> finisherByRun = new HashMap<>();
     Map<String, String> finisherTrace = new HashMap<>();
 
@@ -96,17 +100,18 @@ public final class Profiler {
       if (inbound != null && !(inbound.hop().getToNode().equals(node) && inbound.hop().getRunId().equals(runId))) {
         inbound = null;
       }
+      String inputId = inbound != null ? inbound.hop().getInputId() : InputIds.ofIngress(runId);
+      if (!executed.add(runId + '|' + node + '|' + inputId + '|' + event.getAttempt())) {
+        continue; // a redelivery answered from the checkpoint sent the same NODE_COMPLETED again
+      }
       long enqueued = -1;
-      String inputId;
       if (inbound != null) {
         enqueued = inbound.hop().getEnqueuedAt().toEpochMilli();
-        inputId = inbound.hop().getInputId();
         long transitMs = Math.max(0, start - inbound.timestamp());
         transit.computeIfAbsent(edgeKey(inbound.hop()), k -> new Histogram(3)).recordValue(transitMs);
       } else {
         Recording.Ingress task = ingressByRun.get(runId);
         enqueued = task == null ? -1 : task.timestamp();
-        inputId = InputIds.ofIngress(runId);
       }
       histogram(service, node).recordValue(serviceMs);
       if (enqueued >= 0) {

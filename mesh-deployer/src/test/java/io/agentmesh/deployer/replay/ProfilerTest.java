@@ -106,6 +106,35 @@ class ProfilerTest {
   }
 
   @Test
+  void countsAnInputHandledTwiceOnceAndAJoinsFreshAttemptAgain() {
+    Recording plain = recording(4);
+    List<Recording.EventRecord> events = new ArrayList<>(plain.events());
+    // redeliveries answered from the checkpoint re-send the same NODE_COMPLETED, later
+    for (Recording.EventRecord record : plain.events()) {
+      boolean fastOfRun2 = record.event().getRunId().equals("run-2") && record.event().getNode().equals("fast");
+      boolean slowOfRun1 = record.event().getRunId().equals("run-1") && record.event().getNode().equals("slow");
+      if (record.event().getType() == RunEventType.NODE_COMPLETED && (fastOfRun2 || slowOfRun1)) {
+        events.add(new Recording.EventRecord(record.timestamp() + 5_000, record.event(), record.traceparent()));
+      }
+    }
+    // a join asked run-3's slow branch again: the same input at attempt 2 is a new execution
+    RunEvent again = event("run-3", RunEventType.NODE_COMPLETED, "slow", T0 + 9_000, 210, 200L);
+    again.setAttempt(2);
+    events.add(new Recording.EventRecord(T0 + 9_000, again, "tp-3"));
+    Recording redelivered = new Recording("g", plain.ingress(), plain.hops(), events, plain.results(), plain.deadLetters());
+
+    Profile profile = Profiler.profile(redelivered, 4);
+
+    assertThat(profile.nodes().get("fast").executions()).isEqualTo(4);
+    assertThat(profile.nodes().get("fast").tokensIn()).isEqualTo(4 * 15);
+    assertThat(profile.nodes().get("slow").executions()).isEqualTo(5);
+    assertThat(profile.nodes().get("slow").retries()).as("the join's second attempt").isEqualTo(1);
+    assertThat(profile.edges().get("fast->slow").transit().count()).isEqualTo(5);
+    assertThat(profile.slowestRuns()).filteredOn(r -> r.runId().equals("run-1")).singleElement()
+        .satisfies(r -> assertThat(r.criticalPath()).extracting(Profile.Step::node).containsExactly("fast", "slow"));
+  }
+
+  @Test
   void rebuildsTheCriticalPathFromHopsAndInputIds() {
     Profile profile = Profiler.profile(recording(1), 1);
     Profile.RunProfile run = profile.slowestRuns().getFirst();
