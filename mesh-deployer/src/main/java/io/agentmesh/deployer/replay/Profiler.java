@@ -32,7 +32,8 @@ import org.HdrHistogram.Histogram;
  * any wait for an in-flight slot). A hop's producer is the execution of its source node whose
  * input id derives the hop's input id ({@link InputIds}), which gives each run's critical path:
  * the chain of executions ending at the one that finished the run. An input handled twice (a
- * redelivery answered from its checkpoint re-sends the node's NODE_COMPLETED) counts once.
+ * redelivery answered from its checkpoint re-sends the node's NODE_COMPLETED) counts once, and so
+ * does a run's result published twice.
  */
 public final class Profiler {
 
@@ -131,8 +132,12 @@ public final class Profiler {
           .add(new Execution(runId, node, inputId, start, end, event, inbound, enqueued));
     }
 
+    // under at-least-once a crash can publish a run's result twice, the same both times (D-020)
+    Map<String, Recording.ResultRecord> resultByRun = new LinkedHashMap<>();
+    recording.results().forEach(r -> resultByRun.putIfAbsent(r.result().getRunId(), r));
+    List<Recording.ResultRecord> results = List.copyOf(resultByRun.values());
     TreeSet<String> runIds = new TreeSet<>(ingressByRun.keySet());
-    recording.results().forEach(r -> runIds.add(r.result().getRunId()));
+    runIds.addAll(resultByRun.keySet());
     long runs = runIds.size();
     Map<String, Profile.NodeProfile> nodes = new LinkedHashMap<>();
     for (Map.Entry<String, long[]> entry : counters.entrySet()) {
@@ -153,7 +158,7 @@ public final class Profiler {
     List<Profile.RunProfile> runProfiles = new ArrayList<>();
     long succeeded = 0;
     long failed = 0;
-    for (Recording.ResultRecord record : recording.results()) {
+    for (Recording.ResultRecord record : results) {
       RunResult result = record.result();
       if (result.getStatus() == RunStatus.SUCCEEDED) {
         succeeded++;
@@ -180,7 +185,7 @@ public final class Profiler {
       from = Math.min(from, i.timestamp());
       to = Math.max(to, i.timestamp());
     }
-    for (Recording.ResultRecord r : recording.results()) {
+    for (Recording.ResultRecord r : results) {
       from = Math.min(from, r.timestamp());
       to = Math.max(to, r.timestamp());
     }
@@ -189,7 +194,7 @@ public final class Profiler {
       to = 0;
     }
     return new Profile(recording.graph(), from, to, runs, succeeded, failed, nodes, edges, summary(endToEnd), slowestRuns,
-        throughput(recording, from, to));
+        throughput(recording.ingress(), results, from, to));
   }
 
   /** The executions that decided the run's latency, first to last. */
@@ -229,21 +234,22 @@ public final class Profiler {
     return List.copyOf(path);
   }
 
-  private static Profile.Throughput throughput(Recording recording, long from, long to) {
+  private static Profile.Throughput throughput(List<Recording.Ingress> ingress, List<Recording.ResultRecord> results, long from,
+                                               long to) {
     long span = Math.max(1, to - from);
     long bucket = Math.max(100, ((span / 60) + 99) / 100 * 100);
     int count = (int) (span / bucket) + 1;
     long[] arrivals = new long[count];
     long[] completions = new long[count];
-    recording.ingress().forEach(i -> arrivals[index(i.timestamp(), from, bucket, count)]++);
-    recording.results().forEach(r -> completions[index(r.timestamp(), from, bucket, count)]++);
+    ingress.forEach(i -> arrivals[index(i.timestamp(), from, bucket, count)]++);
+    results.forEach(r -> completions[index(r.timestamp(), from, bucket, count)]++);
     long peak = 0;
     for (long c : completions) {
       peak = Math.max(peak, c);
     }
     double seconds = span / 1000.0;
     return new Profile.Throughput(from, bucket, toList(arrivals), toList(completions),
-        recording.ingress().size() / seconds, recording.results().size() / seconds, peak * 1000.0 / bucket);
+        ingress.size() / seconds, results.size() / seconds, peak * 1000.0 / bucket);
   }
 
   private static int index(long timestamp, long from, long bucket, int count) {

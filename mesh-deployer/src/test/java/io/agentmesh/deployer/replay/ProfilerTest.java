@@ -106,7 +106,7 @@ class ProfilerTest {
   }
 
   @Test
-  void countsAnInputHandledTwiceOnceAndAJoinsFreshAttemptAgain() {
+  void countsAnInputHandledTwiceOnceAndAJoinsFreshAttemptAgainAndARunsResultOnce() {
     Recording plain = recording(4);
     List<Recording.EventRecord> events = new ArrayList<>(plain.events());
     // redeliveries answered from the checkpoint re-send the same NODE_COMPLETED, later
@@ -121,7 +121,10 @@ class ProfilerTest {
     RunEvent again = event("run-3", RunEventType.NODE_COMPLETED, "slow", T0 + 9_000, 210, 200L);
     again.setAttempt(2);
     events.add(new Recording.EventRecord(T0 + 9_000, again, "tp-3"));
-    Recording redelivered = new Recording("g", plain.ingress(), plain.hops(), events, plain.results(), plain.deadLetters());
+    // and run-1's result went out again with them
+    List<Recording.ResultRecord> results = new ArrayList<>(plain.results());
+    results.add(new Recording.ResultRecord(results.get(1).timestamp() + 5_000, results.get(1).result()));
+    Recording redelivered = new Recording("g", plain.ingress(), plain.hops(), events, results, plain.deadLetters());
 
     Profile profile = Profiler.profile(redelivered, 4);
 
@@ -130,6 +133,11 @@ class ProfilerTest {
     assertThat(profile.nodes().get("slow").executions()).isEqualTo(5);
     assertThat(profile.nodes().get("slow").retries()).as("the join's second attempt").isEqualTo(1);
     assertThat(profile.edges().get("fast->slow").transit().count()).isEqualTo(5);
+    assertThat(profile.runs()).isEqualTo(4);
+    assertThat(profile.succeeded()).isEqualTo(4);
+    assertThat(profile.endToEnd().count()).isEqualTo(4);
+    assertThat(profile.slowestRuns()).extracting(Profile.RunProfile::runId).doesNotHaveDuplicates();
+    assertThat(profile.throughput().completions().stream().mapToLong(Long::longValue).sum()).isEqualTo(4);
     assertThat(profile.slowestRuns()).filteredOn(r -> r.runId().equals("run-1")).singleElement()
         .satisfies(r -> assertThat(r.criticalPath()).extracting(Profile.Step::node).containsExactly("fast", "slow"));
   }
