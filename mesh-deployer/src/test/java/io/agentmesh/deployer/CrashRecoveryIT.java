@@ -11,6 +11,11 @@ import io.agentmesh.core.plan.Plan;
 import io.agentmesh.core.plan.PlanApplier;
 import io.agentmesh.core.plan.PlanCompiler;
 import io.agentmesh.core.wire.TopicNames;
+import io.agentmesh.deployer.replay.Profile;
+import io.agentmesh.deployer.replay.Profiler;
+import io.agentmesh.deployer.replay.Progress;
+import io.agentmesh.deployer.replay.ReadRange;
+import io.agentmesh.deployer.replay.Recording;
 import io.agentmesh.infra.junit.MeshInfraTest;
 import io.agentmesh.infra.junit.SharedInfra;
 import io.agentmesh.infra.model.Latency;
@@ -117,6 +122,16 @@ class CrashRecoveryIT {
         assertThat(checkpointsBeforeRestart).as("outputs checkpointed before the kill").isPositive();
         assertThat(callsBeforeRestart).as("calls made before the kill").isLessThan(RUNS);
         assertThat(calls).as("model calls of the killed node").isLessThanOrEqualTo(RUNS + inFlightAtKill);
+
+        // a profile of the recorded topics counts each run, and each node's input, once: what the
+        // redeliveries re-sent from the checkpoints is not a second execution
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+          Profile profile = Profiler.profile(Recording.read(infra.kafkaBootstrap(), infra.registryUrl(), topics, graphName,
+              ReadRange.ALL, Progress.none()), 1);
+          assertThat(profile.succeeded()).as("runs succeeded").isEqualTo(RUNS);
+          assertThat(profile.nodes().get("draft").executions()).as("draft executions").isEqualTo(RUNS);
+          assertThat(profile.nodes().get("polish").executions()).as("polish executions").isEqualTo(RUNS);
+        });
       } finally {
         second.destroy();
         second.waitFor(30, TimeUnit.SECONDS);
