@@ -33,7 +33,7 @@ import org.HdrHistogram.Histogram;
  * input id derives the hop's input id ({@link InputIds}), which gives each run's critical path:
  * the chain of executions ending at the one that finished the run. An input handled twice (a
  * redelivery answered from its checkpoint re-sends the node's NODE_COMPLETED) counts once, and so
- * does a run's result published twice.
+ * do a run's end event and its result published twice.
  */
 public final class Profiler {
 
@@ -80,10 +80,12 @@ public final class Profiler {
       String node = event.getNode();
       if (event.getType() == RunEventType.RUN_SUCCEEDED || event.getType() == RunEventType.RUN_FAILED
           || event.getType() == RunEventType.RUN_CANCELLED) {
-        finisherByRun.putIfAbsent(runId, event);
-        finisherTrace.putIfAbsent(runId, record.traceparent());
-        if (event.getType() != RunEventType.RUN_SUCCEEDED && node != null) {
-          counters.computeIfAbsent(node, n -> new long[5])[4]++;
+        // a run ends once; a second end event is the first re-sent by a redelivery
+        if (finisherByRun.putIfAbsent(runId, event) == null) {
+          finisherTrace.put(runId, record.traceparent());
+          if (event.getType() != RunEventType.RUN_SUCCEEDED && node != null) {
+            counters.computeIfAbsent(node, n -> new long[5])[4]++;
+          }
         }
         continue;
       }

@@ -121,6 +121,10 @@ class ProfilerTest {
     RunEvent again = event("run-3", RunEventType.NODE_COMPLETED, "slow", T0 + 9_000, 210, 200L);
     again.setAttempt(2);
     events.add(new Recording.EventRecord(T0 + 9_000, again, "tp-3"));
+    // a run cancelled at fast, its end event sent twice
+    RunEvent cancelled = event("run-9", RunEventType.RUN_CANCELLED, "fast", T0 + 9_500, 0, null);
+    events.add(new Recording.EventRecord(T0 + 9_500, cancelled, "tp-in-9"));
+    events.add(new Recording.EventRecord(T0 + 14_500, cancelled, "tp-in-9"));
     // and run-1's result went out again with them
     List<Recording.ResultRecord> results = new ArrayList<>(plain.results());
     results.add(new Recording.ResultRecord(results.get(1).timestamp() + 5_000, results.get(1).result()));
@@ -130,6 +134,7 @@ class ProfilerTest {
 
     assertThat(profile.nodes().get("fast").executions()).isEqualTo(4);
     assertThat(profile.nodes().get("fast").tokensIn()).isEqualTo(4 * 15);
+    assertThat(profile.nodes().get("fast").errors()).as("the cancelled run").isEqualTo(1);
     assertThat(profile.nodes().get("slow").executions()).isEqualTo(5);
     assertThat(profile.nodes().get("slow").retries()).as("the join's second attempt").isEqualTo(1);
     assertThat(profile.edges().get("fast->slow").transit().count()).isEqualTo(5);
