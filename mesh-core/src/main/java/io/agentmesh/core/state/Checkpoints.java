@@ -112,7 +112,9 @@ public final class Checkpoints {
     if (f == null || !f.containsKey(RECORDED_AT)) {
       return Optional.empty();
     }
-    long modelMicros = f.containsKey(MODEL_US) ? Long.parseLong(text(f.get(MODEL_US))) : Long.parseLong(text(f.get(MODEL_LATENCY_MS))) * 1000;
+    long modelMicros = f.containsKey(MODEL_US)
+        ? Long.parseLong(text(f.get(MODEL_US)))
+        : Long.parseLong(text(f.get(MODEL_LATENCY_MS))) * 1000;
     return Optional.of(new Checkpoint(runId, node, inputId,
         f.get(OUTPUT),
         text(f.get(CONTENT_TYPE)),

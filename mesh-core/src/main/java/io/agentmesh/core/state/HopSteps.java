@@ -103,9 +103,10 @@ public final class HopSteps {
   /**
    * After a node ran, in one script: records its output for this input unless one is recorded (as
    * {@link Checkpoints#save}) and, only when this call recorded it, the node's finish with the
-   * checkpoint's times and tokens added to the node's and the run's sums; charges the checkpoint's tokens to the
-   * run's budget (as {@link RunRecords#addTokens}, when not 0); and, when {@code readRun}, reads the
-   * run record after all that, so a result built from it reports this node's tokens too.
+   * checkpoint's times and tokens added to the node's and the run's sums; charges the checkpoint's
+   * tokens to the run's budget (as {@link RunRecords#addTokens}, when not 0); and, when
+   * {@code readRun}, reads the run record after all that, so a result built from it reports this
+   * node's tokens too.
    *
    * <p>This is the one place a node's finish is recorded (D-023). It counts once per input: a
    * redelivered input finds its checkpoint and does not come here, and of two duplicates that both
